@@ -1,0 +1,106 @@
+"""Named errors of the core. The CLI and the Discord cogs translate them for people, each in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KnowledgeError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class FactNotFound(KnowledgeError):
+    """No fact has that id."""
+
+    def __init__(self, fact_id: str) -> None:
+        super().__init__(f"no fact with id {fact_id!r}")
+        self.fact_id = fact_id
+
+
+class RevisionNotFound(KnowledgeError):
+    """The fact has no revision with that number."""
+
+    def __init__(self, fact_id: str, rev: int) -> None:
+        super().__init__(f"fact {fact_id!r} has no revision {rev}")
+        self.fact_id = fact_id
+        self.rev = rev
+
+
+class FactLocked(KnowledgeError):
+    """The fact is locked; only unlock may change it."""
+
+    def __init__(self, fact_id: str) -> None:
+        super().__init__(f"fact {fact_id!r} is locked; unlock it first")
+        self.fact_id = fact_id
+
+
+class FactExists(KnowledgeError):
+    """A fact with that id already exists."""
+
+    def __init__(self, fact_id: str) -> None:
+        super().__init__(f"a fact with id {fact_id!r} already exists")
+        self.fact_id = fact_id
+
+
+class KeyConflict(KnowledgeError):
+    """A key is already used by another fact."""
+
+    def __init__(self, key: str, owner_id: str, owner_title: str) -> None:
+        super().__init__(f"key {key!r} already belongs to {owner_title!r} ({owner_id})")
+        self.key = key
+        self.owner_id = owner_id
+        self.owner_title = owner_title
+
+
+class DocumentNotFound(KnowledgeError):
+    """No source document has that id."""
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__(f"no source document with id {document_id!r}")
+        self.document_id = document_id
+
+
+class SchemaError(KnowledgeError):
+    """The database's schema is newer than this version of Sitrep, or a migration failed."""
+
+
+class EmptyQuery(KnowledgeError):
+    """The query has no searchable content."""
+
+    def __init__(self) -> None:
+        super().__init__("the question is empty: ask about a topic, e.g. 'who leads JNIM'")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One validation problem: where it is (file, line, fact id, field) and what is wrong."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    fact_id: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "")
+        what = " ".join(
+            part
+            for part in (
+                f"fact {self.fact_id!r}" if self.fact_id else "",
+                f"field {self.field!r}" if self.field else "",
+            )
+            if part
+        )
+        prefix = ": ".join(part for part in (where, what) if part)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ValidationError(KnowledgeError):
+    """Input failed validation; ``problems`` lists every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = str(self.problems[0]) if self.problems else "invalid input"
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(head + more)

@@ -1,0 +1,140 @@
+"""The core's values: immutable dataclasses that every layer passes around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+FactStatus = Literal["active", "retired"]
+AnswerStatus = Literal["answered", "no_match"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A source document that facts quote from (e.g. one published brief)."""
+
+    id: str
+    title: str
+    publisher: str
+    published: date | None
+    url: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One citation of a fact: where it comes from and the verbatim quote that supports it.
+
+    ``document`` names a :class:`Document` when the quote can be checked against its text;
+    a URL-only source leaves it ``None`` and carries its own title, publisher and date.
+    """
+
+    quote: str
+    document: str | None = None
+    title: str = ""
+    publisher: str = ""
+    published: date | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A curated, sourced statement that answers a family of questions."""
+
+    id: str
+    title: str
+    answer: str
+    as_of: date
+    sources: tuple[Source, ...]
+    keys: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    review_by: date | None = None
+    status: FactStatus = "active"
+    locked: bool = False
+    rev: int = 0
+
+    def is_stale(self, today: date) -> bool:
+        """True once the fact's review date has passed."""
+        return self.review_by is not None and today > self.review_by
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One recorded change of a fact; revisions are append-only.
+
+    ``before`` and ``after`` are the fact's full content as plain data (``None`` for
+    "did not exist"), so any revision can be shown as a diff or restored.
+    """
+
+    id: int
+    fact_id: str
+    rev: int
+    action: str
+    actor: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str = ""
+    guild_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A "did you mean" suggestion."""
+
+    id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The matcher's verdict on one query: a fact, or an honest no_match with suggestions."""
+
+    query: str
+    status: AnswerStatus
+    score: float
+    fact: Fact | None = None
+    alternatives: tuple[Alternative, ...] = field(default_factory=tuple)
+
+    @property
+    def answered(self) -> bool:
+        """True when a fact answers the query."""
+        return self.status == "answered" and self.fact is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    """Matching vocabulary: groups of words or phrases that mean the same thing to a reader.
+
+    Each group's first term is its canonical form; matching rewrites every term of a group,
+    in facts and queries alike, to that form.
+    """
+
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What a load or import did (or, with ``dry_run``, would do), by fact id."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRecord:
+    """One logged question: what was asked and what the bot answered (never who asked)."""
+
+    id: int
+    at: datetime
+    query: str
+    status: AnswerStatus
+    fact_id: str | None
+    score: float
+    guild_id: int | None = None
+    channel_id: int | None = None
