@@ -1,0 +1,1 @@
+"""Sitrep's application layer: configuration, the Discord client and its cogs, and the CLI."""

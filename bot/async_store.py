@@ -1,0 +1,157 @@
+"""The fact desk, off the event loop: every call runs on ONE thread that owns the connection.
+
+SQLite connections (and sqlite-utils' ``Database``) refuse use from a thread other than the
+one that created them, so ``asyncio.to_thread`` (a pool of threads) fails at random. Here a
+one-worker executor opens the desk on its own thread and runs every later call there, in
+order; the event loop only awaits the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from types import TracebackType
+from typing import Protocol, TypeVar
+
+from knowledge.models import Alternative, Answer, Fact
+
+T = TypeVar("T")
+
+
+class DeskAPI(Protocol):
+    """What the bot needs from ``knowledge.desk.Desk``."""
+
+    def ask(
+        self,
+        query: str,
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        log: bool = True,
+    ) -> Answer: ...
+
+    def complete(self, prefix: str, limit: int = 25) -> list[Alternative]: ...
+
+    def fact(self, fact_id: str) -> Fact: ...
+
+    def topics(self) -> dict[str, list[Fact]]: ...
+
+    def today(self) -> date: ...
+
+
+class Busy(Exception):
+    """Too many questions are waiting for the database; the caller should try again."""
+
+
+class StoreClosed(Exception):
+    """The store was used before :meth:`AsyncDesk.start` or after :meth:`AsyncDesk.close`."""
+
+
+class AsyncDesk:
+    """Awaitable access to a desk that lives on one dedicated thread.
+
+    ``opener`` runs on that thread and returns the desk (it opens the database there).
+    At most ``max_pending`` calls may wait at once; more raise :class:`Busy` rather than
+    letting a flood of questions queue for minutes.
+    """
+
+    def __init__(
+        self,
+        opener: Callable[[], DeskAPI],
+        *,
+        max_pending: int = 64,
+        thread_name: str = "sitrep-db",
+    ) -> None:
+        self._opener = opener
+        self._max_pending = max_pending
+        self._thread_name = thread_name
+        self._executor: ThreadPoolExecutor | None = None
+        self._desk: DeskAPI | None = None
+        self._pending = 0
+        self.thread_id: int | None = None
+
+    async def start(self) -> None:
+        """Start the thread and open the desk on it."""
+        if self._executor is not None:
+            return
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._thread_name)
+        loop = asyncio.get_running_loop()
+        self._desk = await loop.run_in_executor(self._executor, self._open)
+
+    def _open(self) -> DeskAPI:
+        self.thread_id = threading.get_ident()
+        return self._opener()
+
+    async def run(self, call: Callable[[DeskAPI], T]) -> T:
+        """Run ``call(desk)`` on the desk's thread and return its result."""
+        if self._executor is None or self._desk is None:
+            raise StoreClosed("the fact store is not open")
+        if self._pending >= self._max_pending:
+            raise Busy(f"{self._pending} calls already waiting")
+        self._pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, call, self._desk
+            )
+        finally:
+            self._pending -= 1
+
+    async def ask(self, query: str, *, guild_id: int | None, channel_id: int | None) -> Answer:
+        """Match a question (the desk logs it, with where it was asked but never who asked)."""
+        return await self.run(lambda d: d.ask(query, guild_id=guild_id, channel_id=channel_id))
+
+    async def ask_dated(
+        self, query: str, *, guild_id: int | None, channel_id: int | None
+    ) -> tuple[Answer, date]:
+        """:meth:`ask` and the desk's today (to judge staleness), in one trip to the thread."""
+        return await self.run(
+            lambda d: (d.ask(query, guild_id=guild_id, channel_id=channel_id), d.today())
+        )
+
+    async def complete(self, prefix: str, limit: int = 25) -> list[Alternative]:
+        """Suggestions for a partly typed question."""
+        return await self.run(lambda d: d.complete(prefix, limit))
+
+    async def fact(self, fact_id: str) -> Fact:
+        """One fact by id (raises ``FactNotFound``)."""
+        return await self.run(lambda d: d.fact(fact_id))
+
+    async def fact_and_today(self, fact_id: str) -> tuple[Fact, date]:
+        """One fact and the desk's today, in one trip to the thread."""
+        return await self.run(lambda d: (d.fact(fact_id), d.today()))
+
+    async def topics(self) -> dict[str, list[Fact]]:
+        """Active facts grouped by tag."""
+        return await self.run(lambda d: d.topics())
+
+    async def today(self) -> date:
+        """The desk's today (staleness is judged against it)."""
+        return await self.run(lambda d: d.today())
+
+    async def close(self) -> None:
+        """Close the desk on its own thread, then stop the thread."""
+        executor, desk = self._executor, self._desk
+        self._executor = self._desk = None
+        if executor is None:
+            return
+        closer = getattr(desk, "close", None)
+        try:
+            if callable(closer):
+                await asyncio.get_running_loop().run_in_executor(executor, closer)
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __aenter__(self) -> AsyncDesk:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,202 @@
+"""The `sitrep` command: the same engine as the Discord bot, from the terminal.
+
+Run `sitrep COMMAND --help` for each command's options. With no database yet, the first
+command creates one from the bundled seeds, so `sitrep ask "who leads JNIM"` works right
+after installing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from knowledge.desk import Desk, load_seed_dir, open_desk
+from knowledge.errors import KnowledgeError, ValidationError
+from knowledge.files import check_seeds, write_fact_files
+from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topics_to_text
+from knowledge.text import words
+
+from .paths import default_db_path, default_seeds_dir
+
+log = logging.getLogger("sitrep")
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+class UsageError(Exception):
+    """The command line is wrong; the message says how."""
+
+
+def _desk(args: argparse.Namespace) -> Desk:
+    return open_desk(args.db, args.seeds)
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    """Answer a question: the best-matching fact with its sources, or close topics."""
+    desk = _desk(args)
+    if args.query == ["-"]:
+        return _ask_batch(desk, sys.stdin.buffer, out, as_json=args.json)
+    query = " ".join(args.query)
+    if not words(query):
+        raise UsageError('ask needs a question, e.g. sitrep ask "who leads JNIM"')
+    answer = desk.ask(query, log=False)
+    if args.explain:
+        for s in desk.explain(query):
+            print(
+                f"{s.score:6.1f}  cov={s.coverage:.2f} head={s.head_coverage:.2f} "
+                f"sim={s.similarity:.2f} missing={list(s.missing)}  {s.fact.id}",
+                file=out,
+            )
+    if args.json:
+        print(json.dumps(answer_to_json(answer, desk.today()), ensure_ascii=False), file=out)
+    else:
+        print(answer_to_text(answer, desk.today()), file=out)
+    return 0
+
+
+def _ask_batch(desk: Desk, stream: object, out: TextIO, *, as_json: bool) -> int:
+    """One answer per input line, in order, flushed line by line; a bad line never stops it."""
+    for raw in stream:  # type: ignore[attr-defined]
+        # Undecodable bytes become U+FFFD: the line is still answered, never skipped.
+        query = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        answer = desk.ask(query, log=False)
+        if as_json:
+            print(json.dumps(answer_to_json(answer, desk.today()), ensure_ascii=False), file=out)
+        else:
+            print(answer_to_text(answer, desk.today()) + "\n", file=out)
+        out.flush()
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    """Show one fact by id, with every source and quote."""
+    desk = _desk(args)
+    print(fact_to_text(desk.fact(args.id), desk.today()), file=out)
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace, out: TextIO) -> int:
+    """List the active facts, grouped by tag."""
+    print(topics_to_text(_desk(args).topics()), file=out)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
+    """Sync a seeds directory into the database: validated whole, then all-or-nothing."""
+    desk = _desk(args)
+    report = load_seed_dir(desk.store, args.dir or args.seeds, actor="cli", dry_run=args.dry_run)
+    verb = "would be" if report.dry_run else "were"
+    for name in ("added", "changed", "unchanged", "retired"):
+        ids: tuple[str, ...] = getattr(report, name)
+        listed = f": {', '.join(ids)}" if ids and name != "unchanged" else ""
+        print(f"{len(ids):4d} {verb} {name}{listed}", file=out)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Validate every fact file; list every problem with file, line, fact id and field."""
+    problems = check_seeds(args.dir or args.seeds)
+    for problem in problems:
+        print(problem, file=out)
+    print(f"{len(problems)} problem(s)" if problems else "ok: every fact file is valid", file=out)
+    return 1 if problems else 0
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """Write the database's facts as fact files that `sitrep load DIR` reads back unchanged."""
+    desk = _desk(args)
+    paths = write_fact_files(
+        args.dir, desk.store.facts(include_retired=False), desk.store.documents().values()
+    )
+    print(f"wrote {len(paths)} file(s) to {args.dir}", file=out)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    """Start the Discord bot with settings from the environment or .env."""
+    from .config import load_settings  # Discord is imported only where it is used.
+    from .runner import run_bot
+
+    return run_bot(load_settings())
+
+
+def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
+    """Publish the application commands: to the configured guilds, or everywhere with --global."""
+    from .config import load_settings
+    from .runner import sync_commands
+
+    return sync_commands(load_settings(), globally=args.globally)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `sitrep` (every command has --help)."""
+    parser = argparse.ArgumentParser(
+        prog="sitrep", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database file (default: $SITREP_DB or the user data directory)",
+    )
+    parser.add_argument(
+        "--seeds", type=Path, default=None, help="seeds directory (default: the bundled seeds)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler) -> argparse.ArgumentParser:
+        doc = (handler.__doc__ or "").strip()
+        p = sub.add_parser(name, help=doc, description=doc)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("ask", cmd_ask)
+    p.add_argument("query", nargs="+", help='the question; "-" reads one question per line')
+    p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    p.add_argument("--explain", action="store_true", help="show the top candidates' scores")
+    add("show", cmd_show).add_argument("id", help="the fact's id")
+    add("topics", cmd_topics)
+    p = add("load", cmd_load)
+    p.add_argument("dir", nargs="?", type=Path, help="seeds directory (default: --seeds)")
+    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    add("check", cmd_check).add_argument(
+        "dir", nargs="?", type=Path, help="seeds directory (default: --seeds)"
+    )
+    add("export", cmd_export).add_argument("dir", type=Path, help="directory to write into")
+    add("run", cmd_run)
+    add("sync", cmd_sync).add_argument(
+        "--global", dest="globally", action="store_true", help="sync to every guild (slow to show)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Entry point of `sitrep`; returns the exit status (0 ok, 1 error, 2 usage)."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    args.db = args.db or default_db_path(os.environ)
+    args.seeds = args.seeds or default_seeds_dir(os.environ)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args, out))
+    except UsageError as exc:
+        print(f"sitrep: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        for problem in exc.problems:
+            print(f"sitrep: {problem}", file=sys.stderr)
+        return 1
+    except KnowledgeError as exc:
+        print(f"sitrep: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The Discord client: SitrepBot gets its store and settings in ``__init__``.
+
+One-time setup (cogs, persistent buttons, the deliberate command sync) happens in
+``setup_hook``, which runs once per process; ``on_ready`` can fire again on every reconnect
+and only logs and re-checks permissions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge.models import Alternative
+
+from .async_store import AsyncDesk
+from .cogs.ask import AskCog
+from .config import Settings
+from .errors import Throttled
+from .guards import RateLimiter, RecentAnswers
+from .replies import NO_PINGS, InteractionDestination, MessageDestination, report
+from .views import DYNAMIC_ITEMS
+
+log = logging.getLogger(__name__)
+# Permissions the bot's role must not have: with them a single slip could ping everyone.
+DANGEROUS_PERMISSIONS = ("administrator", "mention_everyone")
+
+
+def intents() -> discord.Intents:
+    """Guild messages with their content (for !ask; privileged: enable it in the portal)."""
+    wanted = discord.Intents.default()
+    wanted.message_content = True
+    wanted.members = False
+    wanted.presences = False
+    return wanted
+
+
+class SitrepTree(app_commands.CommandTree[Any]):
+    """The slash-command tree; every command error becomes a short private reply."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        client = interaction.client
+        defer_after = client.defer_after if isinstance(client, SitrepBot) else 2.0
+        destination = InteractionDestination(interaction, defer_after=defer_after)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await report(destination, error, where=f"/{command}")
+
+
+class SitrepBot(commands.Bot):
+    """Sitrep: answers members' questions from the fact store, with sources."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: AsyncDesk,
+        *,
+        defer_after: float = 2.0,
+        sync_on_start: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=settings.prefix,
+            intents=intents(),
+            allowed_mentions=NO_PINGS,
+            tree_cls=SitrepTree,
+            description="Answers situational questions from a curated, sourced fact store.",
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
+            **options,
+        )
+        self.settings = settings
+        self.store = store
+        self.defer_after = defer_after
+        self.sync_on_start = sync_on_start
+        self.limiter = RateLimiter(settings.ask_rate, settings.ask_per)
+        self.recent = RecentAnswers(settings.repeat_window)
+        # Guilds where the bot's role could ping everyone; the digest cog refuses to post there.
+        self.unsafe_guilds: set[int] = set()
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(AskCog(self))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self.sync_on_start and self.settings.guild_ids:
+            await sync_to_guilds(self, self.settings.guild_ids)
+
+    # ------------------------------------------------------------------ services
+
+    def check_quota(self, user_id: int, now: float) -> None:
+        """Raise :class:`Throttled` if this user asked too often lately."""
+        retry_after = self.limiter.hit(user_id, now)
+        if retry_after is not None:
+            raise Throttled(retry_after)
+
+    def is_moderator(self, interaction: discord.Interaction[Any]) -> bool:
+        """True for the configured moderator role, Manage Messages here, or Manage Server."""
+        user = interaction.user
+        if not isinstance(user, discord.Member):
+            return False
+        role_id = self.settings.mod_role_id
+        if role_id is not None and any(role.id == role_id for role in user.roles):
+            return True
+        return interaction.permissions.manage_messages or user.guild_permissions.manage_guild
+
+    async def suggest(self, prefix: str) -> list[Alternative]:
+        """Autocomplete suggestions; an empty list rather than an error (nobody would see it)."""
+        try:
+            return await self.store.complete(prefix[:100], 25)
+        except Exception:
+            log.warning("autocomplete failed", exc_info=True)
+            return []
+
+    # ------------------------------------------------------------------ events
+
+    async def on_command_error(
+        self, context: commands.Context[Any], exception: commands.CommandError, /
+    ) -> None:
+        command = context.command.qualified_name if context.command else "?"
+        await report(MessageDestination(context.message), exception, where=f"!{command}")
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        for guild in self.guilds:
+            self.check_permissions(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.check_permissions(guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        if after.guild.me is not None and after in after.guild.me.roles:
+            self.check_permissions(after.guild)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        self.recent.forget(payload.message_id)
+
+    def check_permissions(self, guild: discord.Guild) -> list[str]:
+        """Log CRITICAL if the bot's role can mention everyone or is Administrator."""
+        me = guild.me
+        granted = me.guild_permissions if me is not None else discord.Permissions.none()
+        dangerous = [name for name in DANGEROUS_PERMISSIONS if getattr(granted, name)]
+        if dangerous:
+            self.unsafe_guilds.add(guild.id)
+            log.critical(
+                "Sitrep's role in guild %s (%d) has %s: remove these permissions. "
+                "Replies never allow mentions, but a role this strong should not exist.",
+                guild.name,
+                guild.id,
+                " and ".join(dangerous),
+            )
+        else:
+            self.unsafe_guilds.discard(guild.id)
+        return dangerous
+
+
+class ShardedSitrepBot(SitrepBot, commands.AutoShardedBot):
+    """SitrepBot on discord.py's AutoShardedBot (SITREP_SHARDED=true), for many guilds."""
+
+
+def build_bot(settings: Settings, store: AsyncDesk, **options: Any) -> SitrepBot:
+    """A SitrepBot, sharded when the settings ask for it."""
+    if settings.sharded:
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+        return ShardedSitrepBot(settings, store, **options)
+    return SitrepBot(settings, store, **options)
+
+
+async def sync_to_guilds(bot: commands.Bot, guild_ids: tuple[int, ...]) -> int:
+    """Copy the global commands to each guild and sync there (instant, for development)."""
+    count = 0
+    for guild_id in guild_ids:
+        guild = discord.Object(id=guild_id)
+        bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        count = len(synced)
+        log.info("synced %d command(s) to guild %d", count, guild_id)
+    return count

@@ -1,0 +1,182 @@
+"""Members' commands: ask a question (/ask, !ask, @Sitrep), show a fact, its sources, topics.
+
+Every callback is parse → call the core → render (``knowledge.layout``) → send; the shared
+steps live in :meth:`AskCog.answer` and in :mod:`bot.views`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge.layout import (
+    MAX_QUERY,
+    Reply,
+    choices,
+    mention_query,
+    render,
+    render_answer,
+    render_repeat,
+    render_topics,
+)
+
+from ..errors import QueryTooLong
+from ..guards import Posted
+from ..replies import Destination, InteractionDestination, MessageDestination, report
+from ..views import reply_view, send_sources, topics_view
+from . import share_group, unshare_group
+
+if TYPE_CHECKING:
+    from ..client import SitrepBot
+
+log = logging.getLogger(__name__)
+Query = app_commands.Range[str, 1, MAX_QUERY]
+
+
+def _bot(client: Any) -> SitrepBot:
+    return cast("SitrepBot", client)
+
+
+def _slash_quota(interaction: discord.Interaction[Any]) -> bool:
+    _bot(interaction.client).check_quota(interaction.user.id, interaction.created_at.timestamp())
+    return True
+
+
+def _prefix_quota(ctx: commands.Context[Any]) -> bool:
+    _bot(ctx.bot).check_quota(ctx.author.id, ctx.message.created_at.timestamp())
+    return True
+
+
+class AskCog(commands.Cog, name="Ask"):
+    """Ask Sitrep about the situation; every answer cites its sources."""
+
+    fact = app_commands.Group(
+        name="fact", description="Look up one fact by its id.", guild_only=True
+    )
+
+    def __init__(self, bot: SitrepBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        share_group(self, self.fact, self.bot)
+
+    async def cog_unload(self) -> None:
+        unshare_group(self.fact, self.bot)
+
+    # ------------------------------------------------------------------ asking
+
+    @app_commands.command(name="ask")
+    @app_commands.guild_only()
+    @app_commands.describe(query="Your question, for example: who leads JNIM")
+    @app_commands.check(_slash_quota)
+    async def ask_slash(self, interaction: discord.Interaction[Any], query: Query) -> None:
+        """Ask a question; Sitrep answers from its sourced facts or says it has none."""
+        await self.answer(self._destination(interaction), query)
+
+    @ask_slash.autocomplete("query")
+    async def ask_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        suggestions = await self.bot.suggest(current)
+        return [app_commands.Choice(name=c.name, value=c.value) for c in choices(suggestions)]
+
+    @commands.command(name="ask")
+    @commands.guild_only()
+    @commands.check(_prefix_quota)
+    async def ask_prefix(self, ctx: commands.Context[Any], *, query: str) -> None:
+        """Ask a question, for example: !ask who leads JNIM"""
+        await self.answer(MessageDestination(ctx.message), query)
+
+    @commands.Cog.listener("on_message")
+    async def ask_mention(self, message: discord.Message) -> None:
+        """Answer "@Sitrep <question>" like !ask."""
+        query = self._mentioned(message)
+        if query is None:
+            return
+        destination = MessageDestination(message)
+        try:
+            self.bot.check_quota(message.author.id, message.created_at.timestamp())
+            await self.answer(destination, query)
+        except Exception as error:
+            await report(destination, error, where="mention")
+
+    def _mentioned(self, message: discord.Message) -> str | None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.guild is None:
+            return None
+        role = message.guild.self_role
+        return mention_query(message.content, me.id, role.id if role else None)
+
+    async def answer(self, destination: Destination, query: str) -> None:
+        """Ask the core, then post the answer, a pointer to a recent one, or an honest miss."""
+        if len(query) > MAX_QUERY:
+            raise QueryTooLong(f"{len(query)} characters")
+        answer, today = await destination.soon(
+            self.bot.store.ask_dated(
+                query, guild_id=destination.guild_id, channel_id=destination.channel_id
+            )
+        )
+        reply = render(answer, today=today, asked=query if destination.echo_query else None)
+        if await self._pointed_to_earlier(destination, reply):
+            return
+        message = await destination.send(reply, view=reply_view(reply, destination.user_id))
+        if reply.fact_id is not None and message is not None:
+            posted = Posted(message.id, message.jump_url, destination.now)
+            self.bot.recent.record(destination.channel_id, reply.fact_id, posted)
+
+    async def _pointed_to_earlier(self, destination: Destination, reply: Reply) -> bool:
+        """If this fact was answered in the channel a moment ago, link to it instead."""
+        if reply.fact_id is None or not reply.embeds:
+            return False
+        earlier = self.bot.recent.earlier(destination.channel_id, reply.fact_id, destination.now)
+        if earlier is None:
+            return False
+        await destination.send(render_repeat(reply.embeds[0].title, earlier.jump_url), private=True)
+        return True
+
+    # ------------------------------------------------------------------ browsing
+
+    @fact.command(name="show")
+    @app_commands.describe(id="The fact's id, for example: jnim-leadership")
+    async def fact_show(self, interaction: discord.Interaction[Any], id: str) -> None:
+        """Show one fact by its id, with its sources."""
+        destination = self._destination(interaction)
+        fact, today = await destination.soon(self.bot.store.fact_and_today(id.strip()))
+        reply = render_answer(fact, today=today)
+        await destination.send(reply, view=reply_view(reply, interaction.user.id))
+
+    @app_commands.command(name="sources")
+    @app_commands.guild_only()
+    @app_commands.describe(id="The fact's id, for example: jnim-leadership")
+    async def sources(self, interaction: discord.Interaction[Any], id: str) -> None:
+        """List every source of a fact with the quote it rests on (only you see it)."""
+        destination = self._destination(interaction)
+        await send_sources(destination, self.bot, id.strip())
+
+    @fact_show.autocomplete("id")
+    @sources.autocomplete("id")
+    async def id_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        suggestions = await self.bot.suggest(current)
+        return [
+            app_commands.Choice(name=f"{c.title} ({c.id})"[:100], value=c.id)
+            for c in suggestions[:25]
+            if len(c.id) <= 100
+        ]
+
+    @app_commands.command(name="topics")
+    @app_commands.guild_only()
+    async def topics(self, interaction: discord.Interaction[Any]) -> None:
+        """Browse the facts by topic (only you see it)."""
+        destination = self._destination(interaction)
+        pages = render_topics(await destination.soon(self.bot.store.topics()))
+        view = topics_view(0, len(pages.pages))
+        await destination.send(Reply(embeds=pages.pages[:1]), view=view, private=True)
+
+    def _destination(self, interaction: discord.Interaction[Any]) -> InteractionDestination:
+        return InteractionDestination(interaction, defer_after=self.bot.defer_after)

@@ -1,0 +1,82 @@
+"""The one place where errors become short messages for people.
+
+Known errors (the core's :class:`~knowledge.errors.KnowledgeError`s, throttling, bad input)
+get a specific sentence. Anything else gets :data:`GENERIC` and its traceback goes to the
+log; exception text never reaches a chat.
+"""
+
+from __future__ import annotations
+
+import math
+
+from discord import app_commands
+from discord.ext import commands
+
+from knowledge import errors as kerr
+from knowledge.layout import MAX_QUERY, echo
+
+from .async_store import Busy, StoreClosed
+
+GENERIC = "Something went wrong on my side. It has been logged; please try again later."
+
+
+class Throttled(app_commands.CheckFailure, commands.CheckFailure):
+    """The user asked too often; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"throttled for {retry_after:.1f}s")
+        self.retry_after = retry_after
+
+
+class QueryTooLong(commands.UserInputError):
+    """The question is longer than :data:`~knowledge.layout.MAX_QUERY`."""
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The error behind discord.py's invoke wrappers."""
+    while True:
+        if isinstance(
+            error,
+            commands.CommandInvokeError
+            | commands.HybridCommandError
+            | app_commands.CommandInvokeError,
+        ):
+            error = error.original
+        else:
+            return error
+
+
+def user_message(error: BaseException) -> str | None:
+    """What to tell the person; ``None`` means say nothing (e.g. an unknown ! command)."""
+    error = unwrap(error)
+    match error:
+        case commands.CommandNotFound():
+            return None
+        case kerr.FactNotFound():
+            return f"I have no fact with the id “{echo(error.fact_id, 64)}”. Try /topics."
+        case kerr.EmptyQuery() | commands.MissingRequiredArgument():
+            return "Ask me about a topic, for example “who leads JNIM”."
+        case QueryTooLong():
+            return f"Questions are limited to {MAX_QUERY} characters; please shorten yours."
+        case Throttled() | commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
+            return (
+                "You're asking quickly. Please try again in "
+                f"{max(1, math.ceil(error.retry_after))} s."
+            )
+        case Busy():
+            return "I'm answering a lot of questions right now. Please try again in a moment."
+        case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
+            return "That only works in a server."
+        case commands.CheckFailure() | app_commands.CheckFailure():
+            return "You can't use that here."
+        case commands.UserInputError() | app_commands.TransformerError():
+            return "I couldn't read that. Try /ask with your question."
+        case StoreClosed():
+            return "I'm starting up or shutting down. Please try again in a moment."
+        case _:
+            return GENERIC
+
+
+def is_expected(error: BaseException) -> bool:
+    """True for errors that are part of normal use (logged briefly, without a traceback)."""
+    return user_message(error) != GENERIC

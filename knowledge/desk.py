@@ -1,0 +1,111 @@
+"""The desk: one object that answers questions from the store, for the CLI and the bot alike.
+
+It keeps an in-memory :class:`~knowledge.matcher.Matcher` over the active facts and rebuilds
+it only when the store reports a committed change, so asking costs a few milliseconds while
+moderators' edits show up in the very next answer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from .files import load_glossary, load_seeds
+from .matcher import Matcher, MatchConfig, Scored
+from .models import Alternative, Answer, Fact, Glossary, SyncReport
+from .store import FactStore, open_db
+from .text import words
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+class Desk:
+    """Answers questions from a :class:`FactStore`, logging each one for the gaps report."""
+
+    def __init__(
+        self,
+        store: FactStore,
+        glossary: Glossary,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        config: MatchConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.glossary = glossary
+        self.clock = clock
+        self._config = config
+        self._matcher: Matcher | None = None
+        self._built_at = -1
+
+    def today(self) -> date:
+        """Today's date by the desk's clock (staleness is judged against it)."""
+        return self.clock().date()
+
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher over the active facts, rebuilt after any change to the store."""
+        if self._matcher is None or self._built_at != self.store.changes:
+            self._built_at = self.store.changes
+            self._matcher = Matcher(self.store.facts(), self.glossary, self._config)
+        return self._matcher
+
+    def ask(
+        self,
+        query: str,
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        log: bool = True,
+    ) -> Answer:
+        """Answer ``query``; a query with any content is logged (never who asked)."""
+        answer = self.matcher.ask(query)
+        if log and words(query):
+            self.store.log_query(answer, guild_id=guild_id, channel_id=channel_id)
+        return answer
+
+    def explain(self, query: str, limit: int = 5) -> list[Scored]:
+        """The top candidates for ``query`` with their score parts."""
+        return self.matcher.explain(query, limit)
+
+    def complete(self, prefix: str, limit: int = 25) -> list[Alternative]:
+        """Facts fitting a partly typed query, for autocomplete (at most 25)."""
+        return self.matcher.complete(prefix, limit)
+
+    def fact(self, fact_id: str) -> Fact:
+        """The fact with that id, whatever its status; raises FactNotFound."""
+        return self.store.get(fact_id)
+
+    def topics(self) -> dict[str, list[Fact]]:
+        """Active facts grouped by tag, tags in alphabetical order; untagged under "other"."""
+        groups: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.store.facts():
+            for tag in fact.tags or ("other",):
+                groups[tag].append(fact)
+        return {tag: groups[tag] for tag in sorted(groups)}
+
+
+def load_seed_dir(store: FactStore, seeds: Path, *, actor: str, dry_run: bool = False) -> SyncReport:
+    """Sync the fact set in ``seeds`` into the store: validated whole first, then all-or-nothing."""
+    fact_set = load_seeds(seeds)
+    return store.sync(fact_set.documents, fact_set.facts, actor=actor, dry_run=dry_run)
+
+
+def open_desk(
+    db_path: str | Path,
+    seeds: Path,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    config: MatchConfig | None = None,
+) -> Desk:
+    """Open (or create) the database; a database with no facts yet is filled from ``seeds``."""
+    store = FactStore(open_db(db_path), clock=clock)
+    if not store.facts(include_retired=True):
+        load_seed_dir(store, seeds, actor="sitrep:first-run")
+    glossary_path = seeds / "glossary.toml"
+    glossary = load_glossary(glossary_path) if glossary_path.exists() else Glossary()
+    return Desk(store, glossary, clock=clock, config=config)

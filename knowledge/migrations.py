@@ -1,0 +1,207 @@
+"""Schema versions of Sitrep's database, applied in order when a store opens it.
+
+The version lives in ``PRAGMA user_version`` (a field of the database file's header, so it
+needs no table of its own and is covered by transactions like any other write). Migration
+number *n* (1-based) takes the schema from version *n - 1* to *n*; each one runs in its own
+``BEGIN IMMEDIATE`` transaction together with the version bump, so a failure leaves both the
+version and the data exactly as they were. A database newer than this code is refused rather
+than guessed at: an older Sitrep writing to a newer schema could silently lose data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sqlite_utils
+
+from .errors import SchemaError
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    """Documents, facts with their keys/tags/sources, append-only revisions, the query log."""
+    # Plain DDL rather than Table.create(): the CHECK constraints, partial index and triggers
+    # have no sqlite-utils spelling, and one readable schema beats two half-schemas.
+    for statement in _V1_SCHEMA:
+        db.execute(statement)
+
+
+_V1_SCHEMA: tuple[str, ...] = (
+    """
+    CREATE TABLE documents (
+        id        TEXT PRIMARY KEY,
+        title     TEXT NOT NULL,
+        publisher TEXT NOT NULL DEFAULT '',
+        published TEXT,                           -- ISO date, or NULL when unknown
+        url       TEXT NOT NULL DEFAULT '',
+        text      TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    """
+    CREATE TABLE facts (
+        id         TEXT PRIMARY KEY,
+        title      TEXT NOT NULL,
+        answer     TEXT NOT NULL,
+        as_of      TEXT NOT NULL,                 -- ISO date
+        review_by  TEXT,                          -- ISO date, or NULL
+        status     TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retired')),
+        locked     INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),
+        rev        INTEGER NOT NULL CHECK (rev >= 1),
+        created_at TEXT NOT NULL,                 -- ISO timestamp, UTC
+        updated_at TEXT NOT NULL
+    )
+    """,
+    # Facts are never deleted (retiring is the delete), so no ON DELETE actions: they would
+    # also stop a later migration from rebuilding ``facts`` inside its transaction.
+    # ``active`` mirrors the owning fact's status so that the partial unique index below can
+    # say "a key belongs to at most one ACTIVE fact": a retired fact gives its keys back,
+    # which lets a fact file rename an id (retire old, add new, same keys) in one load.
+    """
+    CREATE TABLE fact_keys (
+        fact_id  TEXT NOT NULL REFERENCES facts(id),
+        position INTEGER NOT NULL,
+        key      TEXT NOT NULL,
+        norm_key TEXT NOT NULL,                   -- casefolded, whitespace collapsed
+        active   INTEGER NOT NULL CHECK (active IN (0, 1)),
+        PRIMARY KEY (fact_id, position)
+    ) WITHOUT ROWID
+    """,
+    "CREATE UNIQUE INDEX fact_keys_norm_key ON fact_keys(norm_key) WHERE active = 1",
+    """
+    CREATE TABLE fact_tags (
+        fact_id  TEXT NOT NULL REFERENCES facts(id),
+        position INTEGER NOT NULL,
+        tag      TEXT NOT NULL,
+        PRIMARY KEY (fact_id, position)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX fact_tags_tag ON fact_tags(tag)",
+    """
+    CREATE TABLE fact_sources (
+        fact_id     TEXT NOT NULL REFERENCES facts(id),
+        position    INTEGER NOT NULL,
+        document_id TEXT REFERENCES documents(id),  -- NULL for a url-only source
+        url         TEXT NOT NULL DEFAULT '',
+        title       TEXT NOT NULL DEFAULT '',
+        publisher   TEXT NOT NULL DEFAULT '',
+        published   TEXT,
+        quote       TEXT NOT NULL,
+        PRIMARY KEY (fact_id, position)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX fact_sources_document ON fact_sources(document_id)",
+    """
+    CREATE TABLE revisions (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        fact_id  TEXT NOT NULL REFERENCES facts(id),
+        rev      INTEGER NOT NULL,
+        action   TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        guild_id INTEGER,
+        at       TEXT NOT NULL,                   -- ISO timestamp, UTC
+        before   TEXT,                            -- JSON of the fact, NULL: did not exist
+        after    TEXT,                            -- JSON of the fact
+        reason   TEXT NOT NULL DEFAULT '',
+        UNIQUE (fact_id, rev)
+    )
+    """,
+    # The audit trail is only worth something if nobody can rewrite it, this code included.
+    """
+    CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions
+    BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END
+    """,
+    """
+    CREATE TRIGGER revisions_no_delete BEFORE DELETE ON revisions
+    BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END
+    """,
+    # The query log: what was asked and answered, where; never who asked.
+    """
+    CREATE TABLE queries (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,                 -- ISO timestamp, UTC
+        query      TEXT NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('answered', 'no_match')),
+        fact_id    TEXT,                          -- no FK: the log outlives any fact edit
+        score      REAL NOT NULL,
+        guild_id   INTEGER,
+        channel_id INTEGER
+    )
+    """,
+    "CREATE INDEX queries_at ON queries(at)",
+    # Small named counters; ``changes`` lets every process see that the fact set moved on.
+    """
+    CREATE TABLE meta (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    )
+    """,
+    "INSERT INTO meta (name, value) VALUES ('changes', 0)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+"""Every migration in order; ``MIGRATIONS[n - 1]`` produces schema version ``n``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema version this code reads and writes."""
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The database's schema version (0 for a new, empty database)."""
+    row = db.conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(db: sqlite_utils.Database, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the database up to the newest schema and return its version.
+
+    Already current: nothing is written. Newer than this code: :class:`SchemaError`. A failing
+    migration: :class:`SchemaError`, with that migration's changes and version bump rolled
+    back (earlier migrations of the same call stay applied; each is complete on its own).
+    """
+    target = len(migrations)
+    current = schema_version(db)
+    _refuse_newer(current, target)
+    while current < target:
+        current = _apply(db, migrations, current)
+    return current
+
+
+def _refuse_newer(current: int, target: int) -> None:
+    if current > target:
+        raise SchemaError(
+            f"database schema v{current} is newer than this Sitrep (v{target}); upgrade Sitrep"
+        )
+
+
+def _apply(db: sqlite_utils.Database, migrations: Sequence[Migration], current: int) -> int:
+    """Apply the migration after ``current`` in one transaction; return the new version."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated since we looked.
+        current = schema_version(db)
+        _refuse_newer(current, len(migrations))
+        if current < len(migrations):
+            _run(db, migrations[current], current + 1)
+            current += 1
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return current
+
+
+def _run(db: sqlite_utils.Database, migration: Migration, version: int) -> None:
+    """Run one migration and record ``version``; any failure becomes a :class:`SchemaError`."""
+    try:
+        migration(db)
+        # An int from our own counter, never user input; PRAGMA takes no parameters.
+        db.conn.execute(f"PRAGMA user_version = {int(version)}")
+    except Exception as exc:
+        name = getattr(migration, "__name__", "migration")
+        raise SchemaError(
+            f"migration to schema v{version} ({name}) failed: {exc}; "
+            f"the database is unchanged at v{version - 1}"
+        ) from exc

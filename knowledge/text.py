@@ -1,0 +1,184 @@
+"""Text analysis for matching: normalisation, tokens, stems, glossary phrases and question intent.
+
+Facts and queries go through the same :class:`Analyzer`, so whatever it does to one side it
+does to the other: a glossary group, a stem or a folded accent can only make the two meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+from .models import Glossary
+
+# Queries longer than this are cut: nobody types a 10,000-character question on purpose, and
+# every later step is linear in the text.
+MAX_QUERY_CHARS = 400
+MAX_QUERY_WORDS = 24
+
+_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032"})
+_THOUSANDS_RE = re.compile(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)")
+_POSSESSIVE_RE = re.compile(r"(?<=\w)'s\b")
+_APOSTROPHE_IN_WORD_RE = re.compile(r"(?<=\w)'(?=\w)")
+_WORD_RE = re.compile(r"[^\W_]+(?:\.\d+)?")
+
+# Function words carry no topic. Question words are removed here too; their meaning is kept
+# separately as the query's intent (see ``intent_of``).
+STOPWORDS = frozenset(
+    """
+    a about above after again against al all also am an and any are as at be because been
+    before being below between both but by can could did do does doing dont down during each
+    el few for from further had has have having he her here hers him his how i if in into is
+    it its itself just let me more most my no nor not now of off on once only or other our out
+    over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what whats when where which while who
+    whom whose why will with would you your yours
+    ok okay please pls tell know show give explain describe info information detail details
+    any anything something thing things get got go going gone there's is it's whats im
+    currently current latest right now today still really much many
+    """.split()
+)
+
+# A question word, or a phrase that asks for one kind of answer; the value is that kind.
+_INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("how", "many"), "count"),
+    (("how", "much"), "count"),
+    (("how", "big"), "count"),
+    (("how", "large"), "count"),
+    (("how", "populous"), "count"),
+    (("number", "of"), "count"),
+    (("what", "year"), "when"),
+    (("what", "date"), "when"),
+    (("who",), "who"),
+    (("whom",), "who"),
+    (("whose",), "who"),
+    (("when",), "when"),
+    (("where",), "where"),
+    (("why",), "why"),
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of one normalised word; numbers and short words stay as they are."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    return str(_stemmer.stemWord(word))
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free, apostrophe-unified text with thousands separators removed.
+
+    >>> fold("Côte d’Ivoire's 6,000 FIGHTERS")
+    "cote divoire 6000 fighters"
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES)
+    text = text.translate(_APOSTROPHES).casefold()
+    text = _THOUSANDS_RE.sub("", text)
+    text = _POSSESSIVE_RE.sub("", text)
+    return _APOSTROPHE_IN_WORD_RE.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` in order (punctuation and hyphens split words)."""
+    return _WORD_RE.findall(fold(text))
+
+
+def intent_of(raw_words: Sequence[str]) -> frozenset[str]:
+    """The kinds of answer a question asks for: who, when, where, why, count."""
+    found: set[str] = set()
+    for i in range(len(raw_words)):
+        for phrase, kind in _INTENT_PHRASES:
+            if tuple(raw_words[i : i + len(phrase)]) == phrase:
+                found.add(kind)
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text as the matcher sees it.
+
+    ``terms`` are the content terms in order (stems or glossary concepts, no stopwords);
+    ``words`` the folded words they came from; ``intent`` what kind of answer is asked for.
+    """
+
+    terms: tuple[str, ...]
+    words: tuple[str, ...]
+    intent: frozenset[str]
+
+
+class Analyzer:
+    """Turns text into matching terms, applying the glossary's synonym groups.
+
+    Each glossary term is analysed into a sequence of stems; wherever that sequence occurs in a
+    text (longest first) it is replaced by the group's concept, one term named after the group's
+    first entry. Facts and queries are rewritten alike, so any two members of a group meet.
+    """
+
+    def __init__(self, glossary: Glossary) -> None:
+        self._phrases: dict[tuple[str, ...], str] = {}
+        self.concept_words: dict[str, set[str]] = {}
+        for group in glossary.synonyms:
+            concept = "_".join(stem(w) for w in words(group[0])) if group else ""
+            if not concept:
+                continue
+            for term in group:
+                seq = tuple(stem(w) for w in words(term))
+                if seq:
+                    self._phrases.setdefault(seq, concept)
+                    self.concept_words.setdefault(concept, set()).update(words(term))
+        self._longest = max((len(seq) for seq in self._phrases), default=1)
+        self._first = frozenset(seq[0] for seq in self._phrases)
+
+    def concepts(self, stems: Sequence[str]) -> list[tuple[str, int, int]]:
+        """``(term, start, end)`` spans: glossary concepts where a phrase matches, else the stem."""
+        out: list[tuple[str, int, int]] = []
+        i = 0
+        n = len(stems)
+        while i < n:
+            if stems[i] in self._first:
+                for size in range(min(self._longest, n - i), 0, -1):
+                    concept = self._phrases.get(tuple(stems[i : i + size]))
+                    if concept is not None:
+                        out.append((concept, i, i + size))
+                        i += size
+                        break
+                else:
+                    out.append((stems[i], i, i + 1))
+                    i += 1
+            else:
+                out.append((stems[i], i, i + 1))
+                i += 1
+        return out
+
+    def analyse_words(self, folded: Sequence[str]) -> Analysis:
+        """Analyse already folded words (see :func:`words`)."""
+        stems = [stem(w) for w in folded]
+        terms: list[str] = []
+        for term, start, end in self.concepts(stems):
+            # A single stopword is dropped; a glossary phrase is kept even if it is made of them.
+            single = end - start == 1 and term == stems[start]
+            if single and (folded[start] in STOPWORDS or len(folded[start]) == 1):
+                continue
+            terms.append(term)
+        return Analysis(tuple(terms), tuple(folded), intent_of(folded))
+
+    def analyse(self, text: str) -> Analysis:
+        """Analyse a text: fold, split, stem, rewrite glossary phrases, drop stopwords."""
+        return self.analyse_words(words(text[: MAX_QUERY_CHARS * 4]))
+
+    def terms(self, texts: Iterable[str]) -> set[str]:
+        """The set of content terms over several texts."""
+        out: set[str] = set()
+        for text in texts:
+            out.update(self.analyse(text).terms)
+        return out

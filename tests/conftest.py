@@ -1,0 +1,26 @@
+"""Shared fixtures for the core tests."""
+
+from __future__ import annotations
+
+import pytest
+from sample import BRIEF, FACTS, GLOSSARY
+
+from knowledge.models import Document, Fact, Glossary
+
+
+@pytest.fixture
+def facts() -> tuple[Fact, ...]:
+    """The small fact set."""
+    return FACTS
+
+
+@pytest.fixture
+def glossary() -> Glossary:
+    """The small glossary."""
+    return GLOSSARY
+
+
+@pytest.fixture
+def brief() -> Document:
+    """The document the small fact set quotes."""
+    return BRIEF

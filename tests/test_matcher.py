@@ -1,0 +1,143 @@
+"""The matcher: right fact for keywords, questions, typos and synonyms; no_match otherwise."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge.matcher import Matcher
+from knowledge.models import Fact, Glossary
+
+from sample import FACTS, GLOSSARY
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """A matcher over the small fact set."""
+    return Matcher(FACTS, GLOSSARY)
+
+
+@pytest.mark.parametrize(
+    ("query", "fact_id"),
+    [
+        ("who leads JNIM", "jnim-leadership"),
+        ("Who leads JNIM?", "jnim-leadership"),
+        ("jnim leader", "jnim-leadership"),
+        ("GSIM boss", "jnim-leadership"),
+        ("who leds jnim", "jnim-leadership"),
+        ("jnmi leader", "jnim-leadership"),
+        ("fuel imports", "fuel-imports"),
+        ("feul imports", "fuel-imports"),
+        ("petrol from ivory coast", "fuel-imports"),
+        ("kayes", "kayes"),
+        ("kayes population", "kayes"),
+        ("how many militants does jnim have", "jnim-strength"),
+        ("mali population", "mali-population"),
+    ],
+)
+def test_answers(matcher: Matcher, query: str, fact_id: str) -> None:
+    """Keywords, questions, typos, aliases and synonyms find their fact."""
+    answer = matcher.ask(query)
+    assert answer.status == "answered", matcher.explain(query)
+    assert answer.fact is not None and answer.fact.id == fact_id
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "who leads Boko Haram",
+        "who leads al-Shabaab",
+        "population of Togo",
+        "fuel imports of Japan",
+        "what's the exchange rate of the euro",
+        "good morning everyone",
+        "ok",
+        "?",
+        "",
+        "   ",
+        "🙂",
+    ],
+)
+def test_abstains(matcher: Matcher, query: str) -> None:
+    """Questions the facts do not answer get no_match, never a bluff."""
+    answer = matcher.ask(query)
+    assert answer.status == "no_match", matcher.explain(query)
+    assert answer.fact is None
+
+
+def test_no_match_suggests_close_topics(matcher: Matcher) -> None:
+    """A near miss comes with "did you mean" suggestions, at most three, best first."""
+    answer = matcher.ask("who leads Boko Haram")
+    assert answer.alternatives and len(answer.alternatives) <= 3
+    assert answer.alternatives[0].id == "jnim-leadership"
+    scores = [a.score for a in answer.alternatives]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_retired_facts_never_answer() -> None:
+    """A retired fact is not matched at all."""
+    retired = tuple(
+        dataclasses.replace(f, status="retired") if f.id == "kayes" else f for f in FACTS
+    )
+    answer = Matcher(retired, GLOSSARY).ask("kayes blockade")
+    assert answer.fact is None or answer.fact.id != "kayes"
+
+
+def test_empty_store_answers_nothing() -> None:
+    """With no facts every query is no_match."""
+    assert Matcher((), Glossary()).ask("who leads JNIM").status == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "first"),
+    [("jnim lea", "jnim-leadership"), ("kay", "kayes"), ("fuel", "fuel-imports")],
+)
+def test_complete(matcher: Matcher, prefix: str, first: str) -> None:
+    """Autocomplete ranks the fact whose title or keys fit what is typed so far first."""
+    choices = matcher.complete(prefix)
+    assert 0 < len(choices) <= 25
+    assert choices[0].id == first
+
+
+def test_complete_without_text_lists_facts(matcher: Matcher) -> None:
+    """An empty prefix offers facts to pick from."""
+    assert len(matcher.complete("", limit=3)) == 3
+
+
+NASTY = [
+    "'; DROP TABLE facts; --",
+    "C++",
+    "e-mail 12:30 http://x.y",
+    "NEAR(a b)",
+    "title:x",
+    '"unbalanced',
+    "a\x00b",
+    "\ud800",
+    "x" * 10_000,
+    "(" * 2000,
+    "AND OR NOT *",
+]
+
+
+@pytest.mark.parametrize("query", NASTY)
+def test_hostile_queries_are_answered_or_refused(matcher: Matcher, query: str) -> None:
+    """Hostile or odd input returns a verdict and never raises."""
+    assert matcher.ask(query).status in {"answered", "no_match"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=3000))
+def test_any_unicode_query_gets_a_verdict(query: str) -> None:
+    """Any Unicode string gets answered or no_match with a score in 0–100."""
+    answer = Matcher(FACTS, GLOSSARY).ask(query)
+    assert answer.status in {"answered", "no_match"}
+    assert 0 <= answer.score <= 100
+    assert (answer.fact is not None) == (answer.status == "answered")
+
+
+def test_only_active_facts_are_indexed(facts: tuple[Fact, ...]) -> None:
+    """len() counts the facts that can answer."""
+    assert len(Matcher(facts, GLOSSARY)) == len(facts)

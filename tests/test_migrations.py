@@ -1,0 +1,164 @@
+"""Schema migrations: versioned, one transaction each, refusing a database from the future."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from knowledge.errors import SchemaError
+from knowledge.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
+from knowledge.store import FactStore, open_db
+
+V1_TABLES = {
+    "documents",
+    "facts",
+    "fact_keys",
+    "fact_tags",
+    "fact_sources",
+    "revisions",
+    "queries",
+    "meta",
+}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+    """An empty database file, opened the way the bot opens it."""
+    database = open_db(tmp_path / "sitrep.db")
+    yield database
+    database.close()
+
+
+def schema(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+    """The whole schema as SQLite records it."""
+    return db.conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def rows(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table."""
+    names = [r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {
+        name: db.conn.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall() for name in names
+    }
+
+
+def add_widgets(db: sqlite_utils.Database) -> None:
+    """A well-behaved second migration."""
+    db.execute("CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT)")
+    db.execute("INSERT INTO documents (id, title) VALUES ('from-v2', 'made by v2')")
+
+
+def half_then_fail(db: sqlite_utils.Database) -> None:
+    """A migration that changes schema and data, then fails."""
+    db.execute("CREATE TABLE half (id INTEGER)")
+    db.execute("UPDATE documents SET title = 'clobbered'")
+    raise RuntimeError("something went wrong")
+
+
+def bad_sql(db: sqlite_utils.Database) -> None:
+    """A migration whose SQL is wrong."""
+    db.execute("ALTER TABLE facts ADD COLUMN extra TEXT")
+    db.execute("ALTER TABLE no_such_table ADD COLUMN x TEXT")
+
+
+def test_fresh_database_gets_current_schema(db: sqlite_utils.Database) -> None:
+    """A new database is migrated to the current version with every table."""
+    assert schema_version(db) == 0
+    assert migrate(db) == SCHEMA_VERSION == len(MIGRATIONS)
+    assert schema_version(db) == SCHEMA_VERSION
+    assert set(db.table_names()) >= V1_TABLES
+    assert not db.conn.in_transaction
+
+
+def test_rerun_is_a_no_op(db: sqlite_utils.Database) -> None:
+    """Migrating an up-to-date database changes nothing."""
+    migrate(db)
+    db.execute("INSERT INTO documents (id, title) VALUES ('d', 'D')")
+    before_schema, before_rows = schema(db), rows(db)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    assert migrate(db) == SCHEMA_VERSION
+    db.conn.set_trace_callback(None)
+    assert (schema(db), rows(db)) == (before_schema, before_rows)
+    assert statements == ["PRAGMA user_version"]
+
+
+@pytest.mark.parametrize("future", [SCHEMA_VERSION + 1, 9])
+def test_newer_database_is_refused(db: sqlite_utils.Database, future: int) -> None:
+    """A database from a newer Sitrep is refused with a message saying what to do."""
+    db.execute(f"PRAGMA user_version = {future}")
+    with pytest.raises(SchemaError) as caught:
+        migrate(db)
+    assert str(caught.value) == (
+        f"database schema v{future} is newer than this Sitrep (v{SCHEMA_VERSION}); upgrade Sitrep"
+    )
+    assert schema_version(db) == future
+    with pytest.raises(SchemaError):
+        FactStore(db)
+
+
+@pytest.mark.parametrize("failing", [half_then_fail, bad_sql])
+def test_failing_migration_leaves_version_and_data(
+    db: sqlite_utils.Database, failing: Migration
+) -> None:
+    """A migration that fails is rolled back whole: same version, same schema, same rows."""
+    migrate(db)
+    db.execute("INSERT INTO documents (id, title) VALUES ('keep', 'kept')")
+    before_schema, before_rows = schema(db), rows(db)
+    with pytest.raises(SchemaError, match=f"v{SCHEMA_VERSION + 1}.*unchanged at v{SCHEMA_VERSION}"):
+        migrate(db, (*MIGRATIONS, failing))
+    assert schema_version(db) == SCHEMA_VERSION
+    assert (schema(db), rows(db)) == (before_schema, before_rows)
+    assert not db.conn.in_transaction
+
+
+def test_failure_keeps_earlier_migrations_of_the_same_run(db: sqlite_utils.Database) -> None:
+    """Each migration commits on its own: v1 stays applied when v2 fails on a fresh database."""
+    with pytest.raises(SchemaError):
+        migrate(db, (*MIGRATIONS, half_then_fail))
+    assert schema_version(db) == SCHEMA_VERSION
+    assert "half" not in db.table_names()
+
+
+def test_migrations_apply_in_order(db: sqlite_utils.Database) -> None:
+    """Pending migrations run in order, each recorded; a later run is again a no-op."""
+    migrate(db)
+    assert migrate(db, (*MIGRATIONS, add_widgets)) == SCHEMA_VERSION + 1
+    assert "widgets" in db.table_names()
+    assert migrate(db, (*MIGRATIONS, add_widgets)) == SCHEMA_VERSION + 1
+    assert db.conn.execute("SELECT count(*) FROM documents").fetchone() == (1,)
+
+
+def test_store_opens_and_migrates(db: sqlite_utils.Database) -> None:
+    """FactStore runs the migrations when it opens a database."""
+    FactStore(db)
+    assert schema_version(db) == SCHEMA_VERSION
+
+
+def test_memory_database_migrates() -> None:
+    """The schema also applies to an in-memory database."""
+    mem = open_db(":memory:")
+    assert migrate(mem) == SCHEMA_VERSION
+    mem.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO facts (id, title, answer, as_of, status, rev, created_at, updated_at)"
+        " VALUES ('f', 't', 'a', '2025-01-01', 'deleted', 1, 'x', 'x')",
+        "INSERT INTO fact_tags (fact_id, position, tag) VALUES ('missing', 0, 't')",
+        "INSERT INTO queries (at, query, status, score) VALUES ('x', 'q', 'maybe', 1.0)",
+    ],
+)
+def test_schema_constraints_hold(db: sqlite_utils.Database, sql: str) -> None:
+    """CHECK and foreign-key constraints reject rows the code would never write."""
+    migrate(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(sql)
+    assert not db.conn.in_transaction

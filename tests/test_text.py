@@ -1,0 +1,97 @@
+"""Text analysis: folding, words, intent and glossary concepts."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from knowledge.models import Glossary
+from knowledge.text import Analyzer, fold, intent_of, stem, words
+
+GLOSSARY = Glossary(
+    (
+        ("jnim", "gsim", "jama'at nusrat ul-islam wa al-muslimin"),
+        ("cause", "lead to", "leading to", "led to"),
+        ("lead", "led", "leader", "head"),
+        ("cote d'ivoire", "ivory coast"),
+        ("fuel", "petrol", "diesel"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Côte d’Ivoire", "cote divoire"),
+        ("JNIM's fighters", "jnim fighters"),
+        ("6,000 fighters and 127,000 people", "6000 fighters and 127000 people"),
+        ("Goïta", "goita"),
+        ("a\u202eb\u200bc", "abc"),
+        ("ＪＮＩＭ", "jnim"),
+    ],
+)
+def test_fold(text: str, expected: str) -> None:
+    """Folding removes case, accents, invisible characters and thousands separators."""
+    assert fold(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("who leads JNIM?", ["who", "leads", "jnim"]),
+        ("al-Qaeda's branch", ["al", "qaeda", "branch"]),
+        ("e-mail 12:30 http://x.y", ["e", "mail", "12", "30", "http", "x", "y"]),
+        ("'; DROP TABLE facts; --", ["drop", "table", "facts"]),
+        ("", []),
+        ("🙂🙂", []),
+    ],
+)
+def test_words(text: str, expected: list[str]) -> None:
+    """Words split on punctuation and hyphens; emoji and symbols are not words."""
+    assert words(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("who leads jnim", {"who"}),
+        ("how many fighters does jnim have", {"count"}),
+        ("when was the coup", {"when"}),
+        ("what year did mali leave ecowas", {"when"}),
+        ("where does jnim operate", {"where"}),
+        ("fuel imports", set()),
+    ],
+)
+def test_intent(text: str, intent: set[str]) -> None:
+    """Question words become the kind of answer asked for."""
+    assert intent_of(words(text)) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Who leads JNIM?", ("lead", "jnim")),
+        ("GSIM leader", ("jnim", "lead")),
+        ("Jama’at Nusrat ul-Islam wa al-Muslimin", ("jnim",)),
+        ("the takeover led to a deployment", ("takeov", "caus", "deploy")),
+        ("petrol from the Ivory Coast", ("fuel", "cote_divoir")),
+        ("diesel from Côte d'Ivoire", ("fuel", "cote_divoir")),
+        ("the a of", ()),
+    ],
+)
+def test_analyser_rewrites_glossary_phrases(text: str, terms: tuple[str, ...]) -> None:
+    """Glossary groups meet whatever member is used; a blocked sense gets its own concept."""
+    assert Analyzer(GLOSSARY).analyse(text).terms == terms
+
+
+def test_stem_leaves_numbers_and_short_words() -> None:
+    """Numbers and words of three letters or fewer are not stemmed."""
+    assert (stem("6000"), stem("aes"), stem("imports")) == ("6000", "aes", "import")
+
+
+@given(st.text())
+def test_analyse_never_raises(text: str) -> None:
+    """Any Unicode string, lone surrogates included, analyses without error."""
+    analysis = Analyzer(GLOSSARY).analyse(text)
+    assert all(term and " " not in term for term in analysis.terms)
