@@ -318,19 +318,24 @@ def split_text(text: str, limit: int) -> list[str]:
 def split_for_discord(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
     """Message-sized chunks of ``text``; a code block cut in two is closed and reopened.
 
-    Each chunk is at most ``limit`` long and holds an even number of ``` markers. Removing
-    the markers this function adds ("\\n```" at the end of a chunk, "```lang\\n" at the start
-    of the next) gives back ``text`` exactly.
+    Each chunk is at most ``limit`` long and holds an even number of ``` markers; see
+    :func:`fenced_pieces` for the markers added.
+    """
+    return [opening + piece + closing for opening, piece, closing in fenced_pieces(text, limit)]
+
+
+def fenced_pieces(text: str, limit: int = CONTENT_LIMIT) -> list[tuple[str, str, str]]:
+    """``(opening, piece, closing)`` triples: the pieces join back to ``text`` exactly.
+
+    ``opening`` is "```lang\n" when a code block was open at the previous cut, and
+    ``closing`` is "\n```" when one is open at this cut; both are "" otherwise.
     """
     if limit <= _FENCE_RESERVE:
         raise ValueError(f"limit must exceed {_FENCE_RESERVE}")
-    pieces = split_text(text, limit - _FENCE_RESERVE)
-    chunks: list[str] = []
-    reopen = ""  # the marker to put before the next chunk when a code block is open
-    open_lang: str | None = None
-    for piece in pieces:
-        chunk = reopen + piece
-        # Walk this piece's fence markers to know whether a block is open at its end.
+    out: list[tuple[str, str, str]] = []
+    opening = ""
+    open_lang: str | None = None  # the language of the code block open so far, if any
+    for piece in split_text(text, limit - _FENCE_RESERVE):
         pos = 0
         while (i := piece.find(_FENCE, pos)) != -1:
             if open_lang is None:
@@ -340,13 +345,10 @@ def split_for_discord(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
             else:
                 open_lang = None
             pos = i + 3
-        if open_lang is not None:
-            chunk += "\n" + _FENCE
-            reopen = _FENCE + open_lang + "\n"
-        else:
-            reopen = ""
-        chunks.append(chunk)
-    return chunks
+        closing = "\n" + _FENCE if open_lang is not None else ""
+        out.append((opening, piece, closing))
+        opening = _FENCE + open_lang + "\n" if open_lang is not None else ""
+    return out
 
 
 # --------------------------------------------------------------------------- facts
@@ -403,7 +405,7 @@ def render_answer(fact: Fact, *, today: date, asked: str | None = None) -> Reply
     footer = f"fact {fact.id}"
     if asked:
         footer += " · asked: " + plain(asked, ECHO_LIMIT)
-    title = plain(fact.title, TITLE_LIMIT)
+    title = plain(fact.title, TITLE_LIMIT) or fact.id
     url = next((u for u in (safe_url(s.url) for s in fact.sources) if u), "")
     others = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - others)
@@ -461,7 +463,7 @@ def render_sources(fact: Fact) -> list[EmbedPart]:
         fields.append(Field(name, body + tail))
     if not fields:
         fields.append(Field("No sources", "This fact has no recorded source."))
-    title = plain(f"Sources — {fact.title}", TITLE_LIMIT - 8)
+    title = plain(f"Sources — {fact.title or fact.id}", TITLE_LIMIT - 8)
     footer = f"fact {fact.id} · as of {fact.as_of.isoformat()}"
     return _paginate(title, fields, footer=footer, per_page=FIELD_COUNT_LIMIT, colour=COLOUR_INFO)
 

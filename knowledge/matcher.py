@@ -31,17 +31,27 @@ from heapq import nlargest
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from .lexicon import english_frequency, is_english_word
 from .models import Alternative, Answer, Fact, Glossary
-from .text import MAX_QUERY_CHARS, MAX_QUERY_WORDS, STOPWORDS, Analysis, Analyzer, words
+from .text import LIGHT_WORDS, MAX_QUERY_CHARS, MAX_QUERY_WORDS, STOPWORDS, Analyzer, stem, words
 
+# A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
-    r"\d|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice)\b", re.I
+    r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w,.]*\d)"
+    r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice)\b",
+    re.I,
+)
+_DAY_OF_MONTH_RE = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)\s+\d{1,2}\b",
+    re.I,
 )
 _DATE_RE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september"
     r"|october|november|december|decade|weeks?|years?)\b",
     re.I,
 )
+_HARD_INTENTS = frozenset({"count", "when"})
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 
 
@@ -50,11 +60,12 @@ class MatchConfig:
     """The matcher's tunable weights and thresholds (scores are 0–100)."""
 
     answer_threshold: float = 55.0
-    min_coverage: float = 0.85
+    min_coverage: float = 0.7
     coverage_weight: float = 0.45
     head_weight: float = 0.25
     similarity_weight: float = 0.30
     intent_penalty: float = 12.0
+    light_weight: float = 0.6
     second_pass_margin: float = 10.0
     suggest_threshold: float = 25.0
     max_candidates: int = 2000
@@ -71,6 +82,26 @@ class _Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class _Slot:
+    """One query term: the term as typed (or corrected), and the typo readings it may also be."""
+
+    label: str
+    terms: frozenset[str]
+    weight: float
+    light: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    slots: tuple[_Slot, ...]
+    intent: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        return " ".join(slot.label for slot in self.slots)
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
     """One candidate's score and its parts, for ranking and for explaining a verdict."""
 
@@ -80,6 +111,8 @@ class Scored:
     head_coverage: float
     similarity: float
     missing: tuple[str, ...]
+    content_coverage: float = 0.0
+    fits_intent: bool = True
 
 
 def _kinds(fact: Fact) -> frozenset[str]:
@@ -90,7 +123,7 @@ def _kinds(fact: Fact) -> frozenset[str]:
             kinds.add(_KIND_OF_KEY[first[0]])
         if words(key)[:2] in (["how", "many"], ["how", "much"]):
             kinds.add("count")
-    if _COUNT_RE.search(fact.answer):
+    if _COUNT_RE.search(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
         kinds.add("count")
     if _DATE_RE.search(fact.answer):
         kinds.add("when")
@@ -138,6 +171,7 @@ class Matcher:
             if len(word) >= 3 and word.isalpha() and word not in STOPWORDS:
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
+        self._light_stems = frozenset(stem(w) for w in LIGHT_WORDS)
         self._word_df = {
             word: len(self._postings.get(self.analyzer.analyse_words([word]).terms[0], ()))
             if self.analyzer.analyse_words([word]).terms
@@ -153,14 +187,15 @@ class Matcher:
     def ask(self, query: str) -> Answer:
         """The best-matching fact for ``query``, or no_match with up to three suggestions."""
         folded = words(query[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
-        first = self._rank(self._analyse(folded, loose=False))
-        verdict = self._verdict(query, first)
+        strict = self._query(folded, loose=False)
+        verdict = self._verdict(query, self._rank(strict))
         if verdict.answered:
             return verdict
-        corrected = self._analyse(folded, loose=True)
-        if corrected.terms != self._analyse(folded, loose=False).terms:
-            second = self._rank(corrected)
-            retry = self._verdict(query, second, margin=self.config.second_pass_margin)
+        # Second pass: typos that are real words, or a letter further off. Kept only when the
+        # corrected query is answered clearly above the bar, so a near miss stays a miss.
+        loose = self._query(folded, loose=True)
+        if loose.slots != strict.slots:
+            retry = self._verdict(query, self._rank(loose), margin=self.config.second_pass_margin)
             if retry.answered:
                 return retry
         return verdict
@@ -168,7 +203,7 @@ class Matcher:
     def explain(self, query: str, limit: int = 5) -> list[Scored]:
         """The top candidates with their score parts: for tuning and for `sitrep ask --explain`."""
         folded = words(query[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
-        return self._rank(self._analyse(folded, loose=False))[:limit]
+        return self._rank(self._query(folded, loose=False))[:limit]
 
     def complete(self, prefix: str, limit: int = 25) -> list[Alternative]:
         """Facts whose title or keys fit what has been typed so far: for autocomplete."""
@@ -176,44 +211,83 @@ class Matcher:
         folded = words(prefix[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
         if not folded:
             return [Alternative(e.fact.id, e.fact.title, 0.0) for e in self._entries[:limit]]
-        ranked = self._rank(self._analyse(folded, loose=True), complete_last=True)
+        ranked = self._rank(self._query(folded, loose=True, complete_last=True))
         return [Alternative(s.fact.id, s.fact.title, round(s.score, 1)) for s in ranked[:limit]]
 
     # -- steps --------------------------------------------------------------------------------
 
-    def _correct(self, word: str, loose: bool) -> str:
-        """``word``, or the known word one typo away from it (two for long words)."""
-        if word in self._vocabulary or word in STOPWORDS or len(word) < 4 or not word.isalpha():
-            return word
-        max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and len(word) >= 5 else 0)
-        best: tuple[int, int, str] | None = None
+    def _corrections(self, word: str, loose: bool) -> list[str]:
+        """Known words one typo from ``word`` (two for long ones), closest first; [] if none.
+
+        Light words are real words: only the loose pass tries to correct them.
+        """
+        if len(word) < 4 or not word.isalpha() or word in STOPWORDS:
+            return []
+        if not loose and (word in LIGHT_WORDS or is_english_word(word)):
+            return []
+        max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and len(word) >= 6 else 0)
+        found: dict[str, int] = {}
         for length in range(len(word) - max_distance, len(word) + max_distance + 1):
             pool = self._by_length.get(length)
-            if not pool:
-                continue
-            for candidate, distance, _ in process.extract(
-                word, pool, scorer=OSA.distance, score_cutoff=max_distance, limit=5
-            ):
-                rank = (int(distance), -self._word_df.get(candidate, 0), candidate)
-                if best is None or rank < best:
-                    best = rank
-        return best[2] if best else word
+            if pool:
+                for candidate, distance, _ in process.extract(
+                    word, pool, scorer=OSA.distance, score_cutoff=max_distance, limit=8
+                ):
+                    # People rarely mistype the first letter; requiring it keeps a typo
+                    # from turning into an unrelated word ("airport" into "import").
+                    if candidate[0] == word[0]:
+                        found[candidate] = int(distance)
+        if loose and is_english_word(word):
+            # A real word is read as a typo only for a word rarer in English ("wander" may be
+            # "Wagner"; "internet" is not "intent").
+            frequency = english_frequency(word)
+            found = {w: d for w, d in found.items() if english_frequency(w) < frequency}
+        if not found:
+            return []
+        best = min(found.values())
+        return sorted((w for w, d in found.items() if d == best), key=self._word_rank)[:3]
 
-    def _analyse(self, folded: Sequence[str], *, loose: bool) -> Analysis:
-        return self.analyzer.analyse_words([self._correct(w, loose) for w in folded])
+    def _word_rank(self, word: str) -> tuple[int, str]:
+        return (-self._word_df.get(word, 0), word)
+
+    def _query(self, folded: Sequence[str], *, loose: bool, complete_last: bool = False) -> _Query:
+        known = [w in self._vocabulary for w in folded]
+        readings: dict[int, list[str]] = {}
+        primary = list(folded)
+        for i, word in enumerate(folded):
+            if not known[i]:
+                options = self._corrections(word, loose)
+                if options:
+                    readings[i] = options
+                    primary[i] = options[0]
+        analysis = self.analyzer.analyse_words(primary)
+        alternatives: dict[str, set[str]] = defaultdict(set)
+        for i, options in readings.items():
+            terms = self.analyzer.analyse_words([options[0]]).terms
+            if terms:
+                for other in options[1:]:
+                    alternatives[terms[0]].update(self.analyzer.analyse_words([other]).terms)
+        if complete_last and folded and analysis.terms:
+            last = folded[-1]
+            for word in self._vocabulary:
+                if word.startswith(last) and word != last:
+                    alternatives[analysis.terms[-1]].update(self.analyzer.analyse_words([word]).terms)
+        light_stems = self._light_stems
+        slots: list[_Slot] = []
+        for term in dict.fromkeys(analysis.terms):
+            options = frozenset({term, *alternatives.get(term, ())})
+            light = term in light_stems
+            weight = min(self._weight(t) for t in options)
+            if light:
+                weight = min(weight, self.config.light_weight)
+            slots.append(_Slot(term, options, weight, light))
+        return _Query(tuple(slots), analysis.intent)
 
     def _weight(self, term: str) -> float:
         return self._idf.get(term, self._unknown_idf)
 
-    def _candidates(self, terms: Sequence[str], complete_last: bool) -> set[int]:
-        lists = [self._postings.get(t, ()) for t in terms]
-        if complete_last and terms:
-            last = terms[-1]
-            for word in self._vocabulary:
-                if word.startswith(last) and word != last:
-                    analysed = self.analyzer.analyse_words([word]).terms
-                    if analysed:
-                        lists.append(self._postings.get(analysed[0], ()))
+    def _candidates(self, query: _Query) -> set[int]:
+        lists = [self._postings.get(t, ()) for slot in query.slots for t in slot.terms]
         found: set[int] = set()
         for ids in sorted(lists, key=len):
             found.update(ids)
@@ -221,19 +295,19 @@ class Matcher:
                 break
         return found
 
-    def _rank(self, analysis: Analysis, *, complete_last: bool = False) -> list[Scored]:
-        terms = tuple(dict.fromkeys(analysis.terms))
-        if not terms:
+    def _rank(self, query: _Query) -> list[Scored]:
+        slots = query.slots
+        if not slots:
             return []
-        weights = {t: self._weight(t) for t in terms}
-        total = sum(weights.values())
+        total = sum(slot.weight for slot in slots)
+        content_total = sum(slot.weight for slot in slots if not slot.light)
         coarse: list[tuple[float, float, int]] = []
-        for index in self._candidates(terms, complete_last):
+        for index in self._candidates(query):
             entry = self._entries[index]
-            covered = sum(w for t, w in weights.items() if t in entry.terms)
-            in_head = sum(w for t, w in weights.items() if t in entry.head)
+            covered = sum(slot.weight for slot in slots if slot.terms & entry.terms)
+            in_head = sum(slot.weight for slot in slots if slot.terms & entry.head)
             coarse.append((covered / total, in_head / total, index))
-        query_text = " ".join(terms)
+        query_text = query.text
         config = self.config
         scored: list[Scored] = []
         for coverage, head_coverage, index in nlargest(config.rerank, coarse):
@@ -246,11 +320,25 @@ class Matcher:
                 + config.head_weight * head_coverage
                 + config.similarity_weight * similarity
             )
-            if analysis.intent - entry.kinds:
+            unmet = query.intent - entry.kinds
+            if unmet:
                 score -= config.intent_penalty
-            missing = tuple(t for t in terms if t not in entry.terms)
+            missing = tuple(slot.label for slot in slots if not slot.terms & entry.terms)
+            content = sum(
+                slot.weight for slot in slots if not slot.light and slot.terms & entry.terms
+            )
             scored.append(
-                Scored(entry.fact, max(score, 0.0), coverage, head_coverage, similarity, missing)
+                Scored(
+                    entry.fact,
+                    min(max(score, 0.0), 100.0),
+                    coverage,
+                    head_coverage,
+                    similarity,
+                    missing,
+                    content / content_total if content_total else 0.0,
+                    # A fact with no number cannot say "how many", one with no date "when".
+                    not unmet & _HARD_INTENTS,
+                )
             )
         scored.sort(key=lambda s: (-s.score, s.fact.id))
         return scored
@@ -260,7 +348,8 @@ class Matcher:
         top = ranked[0] if ranked else None
         answers = (
             top is not None
-            and top.coverage >= config.min_coverage
+            and top.content_coverage >= config.min_coverage
+            and top.fits_intent
             and top.score >= config.answer_threshold + margin
         )
         rest = ranked[1:] if answers else ranked

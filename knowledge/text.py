@@ -42,6 +42,36 @@ STOPWORDS = frozenset(
     ok okay please pls tell know show give explain describe info information detail details
     any anything something thing things get got go going gone there's is it's whats im
     currently current latest right now today still really much many
+    hi hello hey thanks thank thx cheers help bye yes yeah
+    """.split()
+)
+
+# Words that phrase a question rather than name its topic: common verbs and generic nouns
+# and adjectives ("who *carried out* the attack", "*name* the leaders", "the *last* coup").
+# They count for little when present and cost little when missing, and they are real words,
+# so the first typo pass leaves them alone ("struck" is not a typo of "truck").
+LIGHT_WORDS = frozenset(
+    """
+    able accept actually add affect again ago allow allowed almost already among amount another
+    appear apply around away back bad become became believe best better big
+    both bring brought build built buy bought call came can care carry carried case
+    certain choose clear close come comes coming common consider continue could
+    cross deal decide describe did different doing done during each early easy else enough
+    entire even ever every exact exactly example expect face fact far feel felt few find first
+    follow full general generally get gets give given gives going good got great group
+    groups grow hand happen happened happening happens hard hear held help high hold hope huge
+    idea important include including keep kept kind know known large last late latest least
+    less let level like likely little long look lot lots made main major make makes making
+    many matter may mean means meant might mind more most move much must name named near
+    nearly need new next normal number often old once one ones open order others overall part
+    particular past perhaps place placed play point possible pretty probably prove provide
+    put quite rather real really reason recent recently remember right
+    role said same say says see seem seen send sent serve set several short should show
+    side since size small so some someone something sometimes soon sort state stay still
+    story such sure take taken takes taking tell thing things think thought through
+    time times told too top total toward towards true try turn type under understand until
+    upon use used using usual usually various very want way ways well went whole wide will
+    within without word work worked would year years yet
     """.split()
 )
 
@@ -166,8 +196,9 @@ class Analyzer:
         terms: list[str] = []
         for term, start, end in self.concepts(stems):
             # A single stopword is dropped; a glossary phrase is kept even if it is made of them.
-            single = end - start == 1 and term == stems[start]
-            if single and (folded[start] in STOPWORDS or len(folded[start]) == 1):
+            # A lone stopword is dropped even when the glossary knows it ("help" alone is a
+            # plea, not a topic); a glossary phrase made of stopwords is kept.
+            if end - start == 1 and (folded[start] in STOPWORDS or len(folded[start]) == 1):
                 continue
             terms.append(term)
         return Analysis(tuple(terms), tuple(folded), intent_of(folded))

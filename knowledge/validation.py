@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 
 from .errors import Problem
 from .models import Document, Fact, Source
@@ -70,10 +71,16 @@ def quote_form(text: str) -> str:
     return _WS_RE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=32)
+def _document_form(document_text: str) -> str:
+    # A load checks every quote against the same few documents: normalise each document once.
+    return quote_form(document_text)
+
+
 def quote_in(quote: str, document_text: str) -> bool:
     """True if ``quote`` occurs verbatim in the document, ignoring whitespace and quote-mark style."""
     needle = quote_form(quote)
-    return bool(needle) and needle in quote_form(document_text)
+    return bool(needle) and needle in _document_form(document_text)
 
 
 def _text_problems(

@@ -871,3 +871,19 @@ def test_log_query_survives_odd_text(store: FactStore) -> None:
     (record,) = store.queries()
     assert record.query.startswith("bad ? text")
     assert len(record.query) == 1000
+
+
+def test_busy_database_fails_cleanly_then_recovers(
+    store: FactStore, db: sqlite_utils.Database, db_path: Path
+) -> None:
+    """While another connection holds the write lock a write fails cleanly; later it succeeds."""
+    db.conn.execute("PRAGMA busy_timeout = 50")  # the real 5 s would only slow the test
+    other = fresh(db_path)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store.edit(LEADER.id, title="Later", actor="b")
+    assert not db.conn.in_transaction
+    assert store.get(LEADER.id).title == LEADER.title  # reads still work under WAL
+    other.execute("ROLLBACK")
+    other.close()
+    assert store.edit(LEADER.id, title="Later", actor="b").title == "Later"

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from knowledge.errors import EmptyQuery
 from knowledge.layout import (
     MAX_QUERY,
     Reply,
@@ -23,6 +24,7 @@ from knowledge.layout import (
     render_repeat,
     render_topics,
 )
+from knowledge.text import words
 
 from ..errors import QueryTooLong
 from ..guards import Posted
@@ -115,6 +117,8 @@ class AskCog(commands.Cog, name="Ask"):
         """Ask the core, then post the answer, a pointer to a recent one, or an honest miss."""
         if len(query) > MAX_QUERY:
             raise QueryTooLong(f"{len(query)} characters")
+        if not words(query):
+            raise EmptyQuery()
         answer, today = await destination.soon(
             self.bot.store.ask_dated(
                 query, guild_id=destination.guild_id, channel_id=destination.channel_id
