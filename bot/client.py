@@ -27,6 +27,8 @@ from .views import DYNAMIC_ITEMS
 log = logging.getLogger(__name__)
 # Permissions the bot's role must not have: with them a single slip could ping everyone.
 DANGEROUS_PERMISSIONS = ("administrator", "mention_everyone")
+# Permissions answers need: without Embed Links Discord silently drops the answer's embed.
+NEEDED_PERMISSIONS = ("send_messages", "embed_links", "read_message_history")
 
 
 def intents() -> discord.Intents:
@@ -153,6 +155,14 @@ class SitrepBot(commands.Bot):
             )
         else:
             self.unsafe_guilds.discard(guild.id)
+        missing = [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
+        if missing:
+            log.warning(
+                "Sitrep lacks %s in guild %s (%d): answers may not show",
+                ", ".join(missing),
+                guild.name,
+                guild.id,
+            )
         return dangerous
 
 

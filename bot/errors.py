@@ -52,6 +52,9 @@ def user_message(error: BaseException) -> str | None:
     match error:
         case commands.CommandNotFound():
             return None
+        case app_commands.CommandNotFound() | app_commands.CommandSignatureMismatch():
+            # A client still shows an outdated command list: a sync is pending or under way.
+            return "That command has just changed. Please try again in a minute."
         case kerr.FactNotFound():
             return f"I have no fact with the id “{echo(error.fact_id, 64)}”. Try /topics."
         case kerr.EmptyQuery() | commands.MissingRequiredArgument():

@@ -99,11 +99,11 @@ class MessageDestination:
             and not replying_to_bot
         ):
             return discord.MessageReference(
-                    message_id=ref.message_id,
-                    channel_id=ref.channel_id,
-                    guild_id=ref.guild_id,
-                    fail_if_not_exists=False,
-                )
+                message_id=ref.message_id,
+                channel_id=ref.channel_id,
+                guild_id=ref.guild_id,
+                fail_if_not_exists=False,
+            )
         return self.message.to_reference(fail_if_not_exists=False)
 
     async def soon(self, work: Awaitable[T]) -> T:
@@ -152,7 +152,11 @@ class InteractionDestination:
             return await asyncio.wait_for(asyncio.shield(task), timeout=self.defer_after)
         except TimeoutError:
             if not self.interaction.response.is_done():
-                await self.interaction.response.defer(thinking=True)
+                try:
+                    await self.interaction.response.defer(thinking=True)
+                except BaseException:
+                    task.cancel()  # nobody will read its result now
+                    raise
             return await task
 
     async def send(

@@ -33,7 +33,7 @@ class SuggestionButton(
     ui.DynamicItem[ui.Button[Any]],
     template=re.compile(rf"sitrep:dym:(?P<asker>\d{{1,20}}):(?P<fact>{_FACT})"),
 ):
-    """ "Did you mean …?": shows that fact (in place, for the person who asked)."""
+    """A "did you mean" choice: shows that fact (in place, for the person who asked)."""
 
     def __init__(self, asker: int, fact_id: str, label: str = "Show") -> None:
         super().__init__(

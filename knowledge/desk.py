@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .files import load_glossary, load_seeds
-from .matcher import Matcher, MatchConfig, Scored
+from .matcher import MatchConfig, Matcher, Scored
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
 from .store import FactStore, open_db
 from .text import words
@@ -89,7 +89,9 @@ class Desk:
         return {tag: groups[tag] for tag in sorted(groups)}
 
 
-def load_seed_dir(store: FactStore, seeds: Path, *, actor: str, dry_run: bool = False) -> SyncReport:
+def load_seed_dir(
+    store: FactStore, seeds: Path, *, actor: str, dry_run: bool = False
+) -> SyncReport:
     """Sync the fact set in ``seeds`` into the store: validated whole first, then all-or-nothing."""
     fact_set = load_seeds(seeds)
     return store.sync(fact_set.documents, fact_set.facts, actor=actor, dry_run=dry_run)

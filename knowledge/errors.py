@@ -1,4 +1,4 @@
-"""Named errors of the core. The CLI and the Discord cogs translate them for people, each in one place."""
+"""Named errors of the core; the CLI and the cogs each translate them for people in one place."""
 
 from __future__ import annotations
 

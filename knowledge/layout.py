@@ -355,7 +355,7 @@ def fenced_pieces(text: str, limit: int = CONTENT_LIMIT) -> list[tuple[str, str,
 
 
 def _source_label(source: Source) -> str:
-    """"Title — Publisher, 2025-11-04" with whatever parts the source has."""
+    """The source as "Title — Publisher, 2025-11-04", with whatever parts it has."""
     title = source.title or source.document or "Source"
     label = title
     if source.publisher and source.publisher != title:

@@ -51,6 +51,8 @@ _DATE_RE = re.compile(
     r"|october|november|december|decade|weeks?|years?)\b",
     re.I,
 )
+# English words at least this frequent are "common" (see lexicon.english_frequency).
+config_common_word = 2000
 _HARD_INTENTS = frozenset({"count", "when"})
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 
@@ -66,6 +68,8 @@ class MatchConfig:
     similarity_weight: float = 0.30
     intent_penalty: float = 12.0
     light_weight: float = 0.6
+    known_miss_factor: float = 2.0
+    anchor_weight: float = 1.0
     second_pass_margin: float = 10.0
     suggest_threshold: float = 25.0
     max_candidates: int = 2000
@@ -89,6 +93,7 @@ class _Slot:
     terms: frozenset[str]
     weight: float
     light: bool
+    known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +154,9 @@ class Matcher:
             head = self.analyzer.terms(head_texts)
             terms = frozenset(head | self.analyzer.terms(body_texts))
             phrases = tuple(
-                dict.fromkeys(" ".join(self.analyzer.analyse(t).terms) for t in head_texts[:1] + fact.keys)
+                dict.fromkeys(
+                    " ".join(self.analyzer.analyse(text).terms) for text in (fact.title, *fact.keys)
+                )
             )
             index = len(self._entries)
             self._entries.append(_Entry(fact, frozenset(head), terms, phrases, _kinds(fact)))
@@ -195,10 +202,26 @@ class Matcher:
         # corrected query is answered clearly above the bar, so a near miss stays a miss.
         loose = self._query(folded, loose=True)
         if loose.slots != strict.slots:
-            retry = self._verdict(query, self._rank(loose), margin=self.config.second_pass_margin)
-            if retry.answered:
+            ranked = self._rank(loose)
+            retry = self._verdict(query, ranked, margin=self.config.second_pass_margin)
+            if retry.answered and self._anchored(loose, strict, ranked[0]):
                 return retry
         return verdict
+
+    def _anchored(self, loose: _Query, strict: _Query, top: Scored) -> bool:
+        """True if the fact also matches a telling word that needed no correction.
+
+        A correction alone must not make an answer: "is the internet down" is not a question
+        about an "intervention" just because the two words are two letters apart.
+        """
+        typed = {slot.label for slot in strict.slots}
+        return any(
+            slot.label in typed
+            and not slot.light
+            and slot.weight >= self.config.anchor_weight
+            and slot.label not in top.missing
+            for slot in loose.slots
+        )
 
     def explain(self, query: str, limit: int = 5) -> list[Scored]:
         """The top candidates with their score parts: for tuning and for `sitrep ask --explain`."""
@@ -238,10 +261,11 @@ class Matcher:
                     if candidate[0] == word[0]:
                         found[candidate] = int(distance)
         if loose and is_english_word(word):
-            # A real word is read as a typo only for a word rarer in English ("wander" may be
-            # "Wagner"; "internet" is not "intent").
+            # A common real word is read as a typo only of a rarer one ("wander" may be
+            # "Wagner"; "internet" is not "intent"); an uncommon one ("sate") of any.
             frequency = english_frequency(word)
-            found = {w: d for w, d in found.items() if english_frequency(w) < frequency}
+            if frequency >= config_common_word:
+                found = {w: d for w, d in found.items() if english_frequency(w) < frequency}
         if not found:
             return []
         best = min(found.values())
@@ -251,27 +275,28 @@ class Matcher:
         return (-self._word_df.get(word, 0), word)
 
     def _query(self, folded: Sequence[str], *, loose: bool, complete_last: bool = False) -> _Query:
-        known = [w in self._vocabulary for w in folded]
         readings: dict[int, list[str]] = {}
         primary = list(folded)
         for i, word in enumerate(folded):
-            if not known[i]:
-                options = self._corrections(word, loose)
-                if options:
-                    readings[i] = options
-                    primary[i] = options[0]
+            if word not in self._vocabulary:
+                corrections = self._corrections(word, loose)
+                if corrections:
+                    readings[i] = corrections
+                    primary[i] = corrections[0]
         analysis = self.analyzer.analyse_words(primary)
         alternatives: dict[str, set[str]] = defaultdict(set)
-        for i, options in readings.items():
-            terms = self.analyzer.analyse_words([options[0]]).terms
+        for corrections in readings.values():
+            terms = self.analyzer.analyse_words([corrections[0]]).terms
             if terms:
-                for other in options[1:]:
+                for other in corrections[1:]:
                     alternatives[terms[0]].update(self.analyzer.analyse_words([other]).terms)
         if complete_last and folded and analysis.terms:
             last = folded[-1]
             for word in self._vocabulary:
                 if word.startswith(last) and word != last:
-                    alternatives[analysis.terms[-1]].update(self.analyzer.analyse_words([word]).terms)
+                    alternatives[analysis.terms[-1]].update(
+                        self.analyzer.analyse_words([word]).terms
+                    )
         light_stems = self._light_stems
         slots: list[_Slot] = []
         for term in dict.fromkeys(analysis.terms):
@@ -280,7 +305,8 @@ class Matcher:
             weight = min(self._weight(t) for t in options)
             if light:
                 weight = min(weight, self.config.light_weight)
-            slots.append(_Slot(term, options, weight, light))
+            known = any(t in self._postings for t in options)
+            slots.append(_Slot(term, options, weight, light, known))
         return _Query(tuple(slots), analysis.intent)
 
     def _weight(self, term: str) -> float:
@@ -300,7 +326,6 @@ class Matcher:
         if not slots:
             return []
         total = sum(slot.weight for slot in slots)
-        content_total = sum(slot.weight for slot in slots if not slot.light)
         coarse: list[tuple[float, float, int]] = []
         for index in self._candidates(query):
             entry = self._entries[index]
@@ -324,9 +349,18 @@ class Matcher:
             if unmet:
                 score -= config.intent_penalty
             missing = tuple(slot.label for slot in slots if not slot.terms & entry.terms)
-            content = sum(
-                slot.weight for slot in slots if not slot.light and slot.terms & entry.terms
-            )
+            content, content_total = 0.0, 0.0
+            for slot in slots:
+                if slot.light:
+                    continue
+                if slot.terms & entry.terms:
+                    content += slot.weight
+                    content_total += slot.weight
+                else:
+                    # A term the store knows but this fact lacks is a sign that the question
+                    # is about something else ("who leads the Tuareg rebels" of a fact that
+                    # names no leader); an unknown word may just be a paraphrase.
+                    content_total += slot.weight * (config.known_miss_factor if slot.known else 1)
             scored.append(
                 Scored(
                     entry.fact,

@@ -65,7 +65,7 @@ def source_line(source: Source) -> str:
 
 
 def fact_to_text(fact: Fact, today: date) -> str:
-    """A fact for the terminal: title, answer, as-of date, staleness and every source with its quote."""
+    """A fact for the terminal: title, answer, as-of date, staleness, sources and quotes."""
     lines = [fact.title, "=" * min(len(fact.title), WIDTH), _wrap(fact.answer), ""]
     status = f"As of {fact.as_of.isoformat()}"
     if fact.is_stale(today) and fact.review_by:

@@ -78,7 +78,7 @@ def _document_form(document_text: str) -> str:
 
 
 def quote_in(quote: str, document_text: str) -> bool:
-    """True if ``quote`` occurs verbatim in the document, ignoring whitespace and quote-mark style."""
+    """True if ``quote`` occurs verbatim in the document, whatever its spacing and quote marks."""
     needle = quote_form(quote)
     return bool(needle) and needle in _document_form(document_text)
 
@@ -144,7 +144,9 @@ def fact_problems(
     if not isinstance(fact.id, str) or not ID_RE.match(fact.id) or len(fact.id) > MAX_ID:
         out.append(("id", f"id must be a lowercase slug (a-z, 0-9, '-'), at most {MAX_ID} long"))
     for name, limit in (("title", MAX_TITLE), ("answer", MAX_ANSWER)):
-        out += [(name, f"{name} {m}") for m in _text_problems(getattr(fact, name), name, max_len=limit)]
+        out += [
+            (name, f"{name} {m}") for m in _text_problems(getattr(fact, name), name, max_len=limit)
+        ]
     if len(fact.keys) > MAX_KEYS:
         out.append(("keys", f"at most {MAX_KEYS} keys"))
     seen: set[str] = set()

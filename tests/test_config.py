@@ -56,7 +56,8 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert settings.log_level == "DEBUG"
     assert settings.repeat_window == 90
     assert (settings.ask_rate, settings.ask_per) == (3, 10)
-    assert settings.sharded and settings.shard_count == 2
+    assert settings.sharded
+    assert settings.shard_count == 2
 
 
 @pytest.mark.parametrize(

@@ -40,9 +40,32 @@ MENTION_PATTERNS = re.compile(r"@everyone|@here|<@", re.IGNORECASE)
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Text that stresses splitting and escaping: ZWJ emoji, combining marks, fences, mentions.
 TOKENS = st.sampled_from(
-    ["```", "```py\n", "\n", "\n\n", " ", "<@123456789012345678>", "<@&1>", "@everyone",
-     "@here", "[t](https://x.org/a)", "👩‍👩‍👧", "é", "e\u0301", "\u202e", "*", "_", "`", "\\",
-     "> ", "# ", "1. ", "https://example.org/" + "a" * 40, "word ", "longerword "]
+    [
+        "```",
+        "```py\n",
+        "\n",
+        "\n\n",
+        " ",
+        "<@123456789012345678>",
+        "<@&1>",
+        "@everyone",
+        "@here",
+        "[t](https://x.org/a)",
+        "👩\u200d👩\u200d👧",
+        "é",
+        "e\u0301",
+        "\u202e",
+        "*",
+        "_",
+        "`",
+        "\\",
+        "> ",
+        "# ",
+        "1. ",
+        "https://example.org/" + "a" * 40,
+        "word ",
+        "longerword ",
+    ]
 )
 TRICKY = st.lists(st.one_of(st.text(max_size=20), TOKENS), max_size=300).map("".join)
 
@@ -86,11 +109,13 @@ def test_answer_embed_has_title_answer_linked_source_and_as_of() -> None:
     assert embed.title == "Who leads JNIM"
     assert "Iyad ag-Ghali" in embed.description
     sources = next(f for f in embed.fields if f.name == "Sources")
-    assert "[Mali on the Brink — The Soufan Center, 2025-11-04](https://thesoufancenter" in sources.value
+    link = "[Mali on the Brink — The Soufan Center, 2025-11-04](https://thesoufancenter"
+    assert link in sources.value
     assert any(f.name == "As of" and f.value == "2025-11-04" for f in embed.fields)
     assert embed.url.startswith("https://thesoufancenter.org/")
     assert "asked: who leads jnim" in embed.footer
-    assert not reply.stale and reply.fact_id == "jnim-leadership"
+    assert not reply.stale
+    assert reply.fact_id == "jnim-leadership"
 
 
 def test_stale_fact_is_flagged_after_review_date() -> None:
@@ -100,7 +125,8 @@ def test_stale_fact_is_flagged_after_review_date() -> None:
     assert not any("stale" in f.name.lower() for f in fresh.embeds[0].fields)
     flag = next(f for f in stale.embeds[0].fields if "Possibly stale" in f.name)
     assert "2026-02-01" in flag.value
-    assert stale.stale and stale.embeds[0].colour == layout.COLOUR_STALE
+    assert stale.stale
+    assert stale.embeds[0].colour == layout.COLOUR_STALE
 
 
 def test_many_sources_end_with_a_pointer_to_sources_command() -> None:
@@ -140,11 +166,13 @@ def test_unsafe_url_is_not_linked() -> None:
 def test_miss_is_honest_and_offers_up_to_three_suggestions() -> None:
     """A miss says "I have no fact on …" and offers at most three well-formed suggestions."""
     alts = tuple(Alternative(f"fact-{i}", f"Title {i}", 50 - i) for i in range(5))
-    answer = Answer("who leads Boko Haram", "no_match", 30.0, None, alts + (Alternative("Bad Id!", "x", 1),))
+    bad = Alternative("Bad Id!", "x", 1)
+    answer = Answer("who leads Boko Haram", "no_match", 30.0, None, (*alts, bad))
     reply = render_miss(answer)
     assert reply.content.startswith("I have no fact on “who leads Boko Haram”.")
     assert [s.fact_id for s in reply.suggestions] == ["fact-0", "fact-1", "fact-2"]
-    assert not reply.embeds and reply.fact_id is None
+    assert not reply.embeds
+    assert reply.fact_id is None
 
 
 def test_render_dispatches_on_status() -> None:
@@ -157,7 +185,8 @@ def test_render_dispatches_on_status() -> None:
 def test_repeat_pointer_links_the_earlier_answer() -> None:
     """The repeat pointer names the fact and carries the jump link."""
     url = "https://discord.com/channels/1/2/3"
-    assert render_repeat("Who leads *JNIM*", url) == f"I answered “Who leads \\*JNIM\\*” here a moment ago: {url}"
+    expected = f"I answered “Who leads \\*JNIM\\*” here a moment ago: {url}"
+    assert render_repeat("Who leads *JNIM*", url) == expected
 
 
 def test_sources_pages_carry_full_quotes_within_limits() -> None:
@@ -197,15 +226,18 @@ def test_huge_topic_is_truncated_with_a_count() -> None:
     """A tag with too many facts for a field ends with "…and N more"."""
     facts = [make_fact(id=f"fact-number-{i}", title="T" * 100) for i in range(50)]
     field = render_topics({"big": facts}).pages[0].fields[0]
-    assert len(field.value) <= FIELD_VALUE_LIMIT and re.search(r"…and \d+ more$", field.value)
+    assert len(field.value) <= FIELD_VALUE_LIMIT
+    assert re.search(r"…and \d+ more$", field.value)
 
 
 def test_choices_are_capped_and_deduplicated() -> None:
     """Autocomplete offers at most 25 choices, names and values at most 100 characters."""
-    alts = [Alternative(f"f-{i}", ("Title %d " % (i % 30)) * 20, 1.0) for i in range(60)]
+    alts = [Alternative(f"f-{i}", f"Title {i % 30} " * 20, 1.0) for i in range(60)]
     out = choices(alts)
     assert 0 < len(out) <= 25
-    assert all(isinstance(c, Choice) and 0 < len(c.name) <= 100 and 0 < len(c.value) <= 100 for c in out)
+    assert all(isinstance(c, Choice) for c in out)
+    assert all(0 < len(c.name) <= 100 for c in out)
+    assert all(0 < len(c.value) <= 100 for c in out)
     assert len({c.value.casefold() for c in out}) == len(out)
 
 
@@ -249,7 +281,8 @@ def test_echo_is_safe_short_and_faithful(text: str) -> None:
     assert len(out) <= 3 * layout.ECHO_LIMIT
     restored = unescape(out.replace(layout.ZWSP, ""))
     cleaned = layout.clean(text, newlines=False)
-    assert restored == cleaned or (restored.endswith("…") and cleaned.startswith(restored[:-1].rstrip()))
+    shortened = restored.endswith("…") and cleaned.startswith(restored[:-1].rstrip())
+    assert restored == cleaned or shortened
 
 
 @given(TRICKY)
@@ -310,7 +343,9 @@ def test_shorten_never_exceeds_limit() -> None:
     assert len(shorten("x" * 50, 3, marker="…!!!")) == 3
 
 
-@given(st.builds(make_fact, answer=TRICKY.filter(str.strip), title=st.text(min_size=1, max_size=300)))
+@given(
+    st.builds(make_fact, answer=TRICKY.filter(str.strip), title=st.text(min_size=1, max_size=300))
+)
 def test_rendered_answers_always_fit(fact: Fact) -> None:
     """Whatever the fact says, its reply fits Discord's limits."""
     reply = render_answer(fact, today=TODAY, asked="q" * 500)

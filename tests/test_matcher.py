@@ -7,11 +7,10 @@ import dataclasses
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sample import FACTS, GLOSSARY
 
 from knowledge.matcher import Matcher
 from knowledge.models import Fact, Glossary
-
-from sample import FACTS, GLOSSARY
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,8 @@ def labels(message: object) -> list[str]:
 async def test_slash_ask_answers_with_sourced_embed(world: World) -> None:
     """/ask answers with the fact's title, answer, linked source and as-of date."""
     result = await world.alice.slash(world.channel, "ask", query="who leads JNIM")
-    assert result.acknowledged and not result.ephemeral
+    assert result.acknowledged
+    assert not result.ephemeral
     embed = embed_of(result.response)
     assert embed.title == "Who leads JNIM"
     assert "Iyad ag-Ghali" in (embed.description or "")
@@ -51,8 +52,10 @@ async def test_prefix_ask_replies_to_the_question(world: World) -> None:
     """!ask replies to the asker's message with the same embed as /ask."""
     question = await world.alice.send(world.channel, "!ask who leads JNIM")
     answer = world.channel.last_message
-    assert answer is not None and answer.author.id == world.bot.user.id  # type: ignore[union-attr]
-    assert answer.reference is not None and answer.reference.message_id == question.id
+    assert answer is not None
+    assert answer.author.id == world.bot.user.id
+    assert answer.reference is not None
+    assert answer.reference.message_id == question.id
     assert embed_of(answer).title == "Who leads JNIM"
 
 
@@ -73,7 +76,8 @@ async def test_question_in_a_reply_answers_the_replied_message(world: World) -> 
     original = await world.bob.send(world.channel, "anyone know who runs JNIM?")
     await world.alice.send(world.channel, "!ask who leads JNIM", reply_to=original)
     answer = world.channel.last_message
-    assert answer is not None and answer.reference is not None
+    assert answer is not None
+    assert answer.reference is not None
     assert answer.reference.message_id == original.id
 
 
@@ -85,14 +89,14 @@ async def test_mention_in_passing_is_not_a_question(world: World) -> None:
 
 
 async def test_empty_mention_gets_a_hint(world: World) -> None:
-    """"@Sitrep" alone gets a short hint, not an error."""
+    """A bare "@Sitrep" gets a short hint, not an error."""
     await world.alice.send(world.channel, world.bot.user.mention)  # type: ignore[union-attr]
     assert "Ask me about a topic" in world.channel.last_message.content  # type: ignore[union-attr]
     world.env.errors  # noqa: B018 - the handled EmptyQuery is acknowledged here
 
 
 async def test_prefix_without_question_gets_a_hint(world: World) -> None:
-    """"!ask" with nothing after it explains how to ask."""
+    """A bare "!ask" gets told how to ask."""
     await world.alice.send(world.channel, "!ask")
     assert "Ask me about a topic" in world.channel.last_message.content  # type: ignore[union-attr]
     assert world.env.errors  # MissingRequiredArgument, handled
@@ -133,10 +137,12 @@ async def test_miss_says_so_and_offers_did_you_mean(world: World) -> None:
     """An unknown question gets "I have no fact on that" and "did you mean" buttons, no bluff."""
     result = await world.alice.slash(world.channel, "ask", query="who leads Boko Haram")
     response = result.response
-    assert response is not None and not response.embeds
+    assert response is not None
+    assert not response.embeds
     assert response.content.startswith("I have no fact on “who leads Boko Haram”.")
     buttons = labels(response)
-    assert 1 <= len(buttons) - 1 <= 3 and buttons[-1] == "Delete"
+    assert 1 <= len(buttons) - 1 <= 3
+    assert buttons[-1] == "Delete"
 
 
 async def test_did_you_mean_click_answers_in_place(world: World) -> None:
@@ -157,7 +163,8 @@ async def test_did_you_mean_click_by_someone_else_is_private(world: World) -> No
     await world.alice.send(world.channel, "!ask who leads Boko Haram")
     miss = world.channel.last_message
     clicked = await world.bob.click(miss, label="Who leads JNIM")
-    assert clicked.ephemeral and embed_of(clicked.response).title == "Who leads JNIM"
+    assert clicked.ephemeral
+    assert embed_of(clicked.response).title == "Who leads JNIM"
     assert world.channel.last_message.content.startswith("I have no fact")  # type: ignore[union-attr]
 
 
@@ -259,7 +266,8 @@ async def test_topics_pages_with_buttons(world: World) -> None:
     result = await world.alice.slash(world.channel, "topics")
     assert result.ephemeral
     first = embed_of(result.response)
-    assert first.title and first.title.startswith("Topics (1/")
+    assert first.title
+    assert first.title.startswith("Topics (1/")
     total = int(first.title.split("/")[1].rstrip(")"))
     assert total > 1
     prev_button = _button(result.response, "◀ Previous")
@@ -290,7 +298,8 @@ async def test_stale_fact_is_flagged(world: World, clock: Clock) -> None:
     clock.now = TODAY.replace(year=2027)
     stale = await world.bob.slash(world.channel, "fact show", id="jnim-leadership")
     flag = [f for f in embed_of(stale.response).fields if "Possibly stale" in (f.name or "")]
-    assert flag and "due for review" in (flag[0].value or "")
+    assert flag
+    assert "due for review" in (flag[0].value or "")
 
 
 # --------------------------------------------------------------------------- repeats
@@ -300,12 +309,16 @@ async def test_repeat_in_same_channel_points_to_earlier_answer(world: World) -> 
     """The same fact asked again in the same channel links to the first answer."""
     first = await world.alice.slash(world.channel, "ask", query="who leads JNIM")
     again = await world.bob.slash(world.channel, "ask", query="JNIM leadership")
-    assert again.ephemeral and not again.response.embeds  # type: ignore[union-attr]
+    assert again.ephemeral
+    assert not again.response.embeds
     link = JUMP.search(again.response.content)  # type: ignore[union-attr]
-    assert link and link.group(0).endswith(f"/{world.channel.id}/{first.response.id}")  # type: ignore[union-attr]
+    assert link
+    assert link.group(0).endswith(f"/{world.channel.id}/{first.response.id}")
     await world.bob.send(world.channel, "!ask who leads jnim")
     pointer = world.channel.last_message
-    assert pointer is not None and not pointer.embeds and JUMP.search(pointer.content)
+    assert pointer is not None
+    assert not pointer.embeds
+    assert JUMP.search(pointer.content)
 
 
 async def test_repeat_elsewhere_or_later_gets_a_fresh_answer(world: World) -> None:
@@ -370,10 +383,12 @@ async def test_unexpected_error_is_generic_and_logged(
 
     world.bot.store.ask_dated = broken  # type: ignore[method-assign]
     result = await world.alice.slash(world.channel, "ask", query="who leads JNIM")
-    assert result.ephemeral and result.response.content == GENERIC  # type: ignore[union-attr]
+    assert result.ephemeral
+    assert result.response.content == GENERIC
     await world.alice.send(world.channel, "!ask who leads JNIM")
     assert world.channel.last_message.content == GENERIC  # type: ignore[union-attr]
-    assert "secret internals" in caplog.text and "Traceback" in caplog.text
+    assert "secret internals" in caplog.text
+    assert "Traceback" in caplog.text
     assert all("secret internals" not in str(message_payload(r)) for r in world.env.http_requests)
     assert len(world.env.errors) == 2
 
@@ -394,5 +409,6 @@ async def test_dm_questions_are_refused(world: World) -> None:
     """Sitrep answers in servers only; a DM !ask gets a short explanation."""
     await world.alice.send_dm("!ask who leads JNIM")
     dm = world.alice.user.dm_channel.last_message
-    assert dm is not None and dm.content == "That only works in a server."
+    assert dm is not None
+    assert dm.content == "That only works in a server."
     world.env.errors  # noqa: B018 - NoPrivateMessage, handled

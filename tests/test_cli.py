@@ -1,0 +1,170 @@
+"""The `sitrep` CLI: the JSON contract, batch mode, first run, load/check/export and errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.paths import BUNDLED_SEEDS
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A database path that does not exist yet."""
+    return tmp_path / "data" / "sitrep.db"
+
+
+def run(db: Path, *argv: str, stdin: bytes | None = None) -> tuple[int, str]:
+    """Run the CLI against ``db`` (options first, then the command); returns (status, stdout)."""
+    out = io.StringIO()
+    old = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    try:
+        code = main(["--db", str(db), *argv], out=out)
+    finally:
+        sys.stdin = old
+    return code, out.getvalue()
+
+
+def test_first_ask_builds_the_database_from_the_seeds(db: Path) -> None:
+    """With no database, the first command creates it and answers from the bundled facts."""
+    code, out = run(db, "ask", "who leads JNIM")
+    assert code == 0 and db.exists()
+    assert "ag-Ghali" in out and "Kouffa" in out
+    assert "Soufan Center" in out and "As of 2025-11-04" in out
+    assert "“JNIM is led by Iyad ag-Ghali" in out
+
+
+def test_ask_json_follows_the_contract(db: Path) -> None:
+    """--json prints one object with the contract's fields."""
+    code, out = run(db, "ask", "--json", "fuel imports")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == {"query", "status", "score", "fact", "alternatives"}
+    assert data["status"] == "answered" and 0 <= data["score"] <= 100
+    fact = data["fact"]
+    assert set(fact) == {"id", "title", "answer", "as_of", "stale", "sources"}
+    assert "95" in fact["answer"] and "Senegal" in fact["answer"]
+    assert set(fact["sources"][0]) == {"title", "publisher", "published", "url", "quote"}
+
+
+def test_unknown_topic_is_no_match_with_suggestions(db: Path) -> None:
+    """A question the facts cannot answer is an honest no_match with close topics."""
+    _, out = run(db, "ask", "--json", "who leads Boko Haram")
+    data = json.loads(out)
+    assert data["status"] == "no_match" and data["fact"] is None
+    assert 1 <= len(data["alternatives"]) <= 3
+    _, text = run(db, "ask", "who leads Boko Haram")
+    assert text.startswith("I have no fact on that") and "Did you mean" in text
+
+
+def test_batch_answers_every_line_in_order(db: Path) -> None:
+    """`ask --json -` answers one JSON line per input line, bad bytes and blank lines included."""
+    stdin = b"who leads JNIM\n\n\xff\xfe broken\nfuel imports\n"
+    code, out = run(db, "ask", "--json", "-", stdin=stdin)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 4
+    assert [line["status"] for line in lines] == ["answered", "no_match", "no_match", "answered"]
+    assert lines[1]["query"] == "" and lines[1]["fact"] is None
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?", "🙂"])
+def test_empty_single_query_is_a_usage_error(db: Path, query: str) -> None:
+    """A single query with nothing to search for exits 2 with a usage message."""
+    code, out = run(db, "ask", query)
+    assert code == 2 and out == ""
+
+
+def test_show_and_topics(db: Path) -> None:
+    """`show` prints one fact with sources; `topics` lists facts by tag."""
+    code, out = run(db, "show", "jnim-leadership")
+    assert code == 0 and "Who leads JNIM" in out and "Sources:" in out
+    code, out = run(db, "topics")
+    assert code == 0 and "jnim-leadership" in out
+
+
+def test_show_unknown_id_is_a_clear_error(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown id exits 1 with a one-line message, not a traceback."""
+    code, _ = run(db, "show", "no-such-fact")
+    assert code == 1
+    assert "no fact with id 'no-such-fact'" in capsys.readouterr().err
+
+
+def test_check_passes_on_shipped_seeds(db: Path) -> None:
+    """`check` validates the bundled seeds."""
+    assert run(db, "check") == (0, "ok: every fact file is valid\n")
+
+
+def _broken_seeds(tmp_path: Path) -> Path:
+    root = tmp_path / "seeds"
+    shutil.copytree(BUNDLED_SEEDS, root)
+    path = root / "facts" / "fuel.toml"
+    text = path.read_text(encoding="utf-8")
+    # Break the second fact of the file: a quote its document does not contain.
+    first = text.index("quote = ", text.index("[[fact]]", text.index("[[fact]]") + 1))
+    path.write_text(
+        text[:first] + 'quote = "words the brief never says"\n' + text[first:].split("\n", 1)[1]
+    )
+    return root
+
+
+def test_check_reports_file_fact_and_field(db: Path, tmp_path: Path) -> None:
+    """`check` exits 1 and names the file, line, fact id and field of each problem."""
+    code, out = run(db, "check", str(_broken_seeds(tmp_path)))
+    assert code == 1
+    assert "fuel.toml:" in out and "field 'sources[0].quote'" in out and "not found verbatim" in out
+
+
+def _dump(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+        return [row for t in sorted(tables) for row in conn.execute(f"select * from [{t}]")]
+
+
+def test_failing_load_leaves_the_database_unchanged(db: Path, tmp_path: Path) -> None:
+    """A load with a bad record in the middle changes nothing."""
+    run(db, "topics")
+    before = _dump(db)
+    code, _ = run(db, "load", str(_broken_seeds(tmp_path)))
+    assert code == 1 and _dump(db) == before
+
+
+def test_load_dry_run_reports_and_writes_nothing(db: Path) -> None:
+    """`load --dry-run` on unchanged seeds reports everything unchanged and writes nothing."""
+    run(db, "topics")
+    before = _dump(db)
+    code, out = run(db, "load", "--dry-run")
+    assert code == 0 and "0 would be added" in out and "0 would be changed" in out
+    assert _dump(db) == before
+
+
+def test_export_then_load_round_trips(db: Path, tmp_path: Path) -> None:
+    """Exported fact files load back into an identical fact set: nothing added or changed."""
+    run(db, "topics")
+    export = tmp_path / "export"
+    code, out = run(db, "export", str(export))
+    assert code == 0 and "wrote" in out
+    assert run(db, "check", str(export))[0] == 0
+    code, out = run(db, "load", str(export))
+    assert code == 0
+    assert "0 were added" in out and "0 were changed" in out and "0 were retired" in out
+    fresh = tmp_path / "fresh.db"
+    for command in (("topics",), ("show", "jnim-leadership"), ("show", "fuel-imports")):
+        assert run(fresh, "--seeds", str(export), *command) == run(db, *command)
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every subcommand answers --help."""
+    for command in ("ask", "show", "topics", "load", "check", "export", "run", "sync"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, "--help"])
+        assert exc.value.code == 0
+        assert "usage: sitrep" in capsys.readouterr().out

@@ -1,0 +1,80 @@
+"""The desk: answers from the store, rebuilds after changes, logs questions, groups topics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sample import BRIEF, FACTS, GLOSSARY
+
+from bot.paths import BUNDLED_SEEDS
+from knowledge.desk import Desk, open_desk
+from knowledge.errors import FactNotFound
+from knowledge.store import FactStore, open_db
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    """A desk over the small fact set in a fresh database."""
+    store = FactStore(open_db(tmp_path / "d.db"), clock=lambda: NOW)
+    store.sync([BRIEF], FACTS, actor="test")
+    return Desk(store, GLOSSARY, clock=lambda: NOW)
+
+
+def test_ask_answers_and_logs_without_the_asker(desk: Desk) -> None:
+    """A question is answered and logged with guild and channel, never a user."""
+    answer = desk.ask("who leads JNIM", guild_id=1, channel_id=2)
+    assert answer.fact is not None and answer.fact.id == "jnim-leadership"
+    [record] = desk.store.queries()
+    assert (record.query, record.fact_id, record.guild_id, record.channel_id) == (
+        "who leads JNIM",
+        "jnim-leadership",
+        1,
+        2,
+    )
+
+
+@pytest.mark.parametrize("query", ["", "  ", "?"])
+def test_contentless_questions_are_not_logged(desk: Desk, query: str) -> None:
+    """Empty questions are no_match and leave no trace in the log."""
+    assert desk.ask(query).status == "no_match"
+    assert desk.store.queries() == []
+
+
+def test_matcher_follows_store_changes(desk: Desk) -> None:
+    """An edit or a retirement shows in the very next answer."""
+    assert desk.ask("kayes blockade", log=False).answered
+    desk.store.retire("kayes", actor="mod")
+    answer = desk.ask("kayes blockade", log=False)
+    assert answer.fact is None or answer.fact.id != "kayes"
+    desk.store.restore("kayes", actor="mod")
+    desk.store.add_key("kayes", "Kayes siege", actor="mod")
+    assert desk.ask("kayes siege", log=False).fact.id == "kayes"  # type: ignore[union-attr]
+
+
+def test_fact_and_topics(desk: Desk) -> None:
+    """`fact` finds by id or raises FactNotFound; `topics` groups active facts by tag."""
+    assert desk.fact("kayes").title == "Kayes under blockade"
+    with pytest.raises(FactNotFound):
+        desk.fact("nope")
+    topics = desk.topics()
+    assert list(topics) == sorted(topics)
+    assert [f.id for f in topics["jnim"]] == ["jnim-leadership", "jnim-strength"]
+
+
+def test_today_follows_the_clock(desk: Desk) -> None:
+    """Staleness is judged by the desk's clock."""
+    assert desk.today() == NOW.date()
+
+
+def test_open_desk_fills_an_empty_database_once(tmp_path: Path) -> None:
+    """The first open loads the seeds; a second open keeps the database as it is."""
+    desk = open_desk(tmp_path / "s.db", BUNDLED_SEEDS)
+    count = len(desk.store.facts())
+    assert count >= 35
+    desk.store.retire("jnim-leadership", actor="mod")
+    again = open_desk(tmp_path / "s.db", BUNDLED_SEEDS)
+    assert len(again.store.facts()) == count - 1
