@@ -68,11 +68,15 @@ def discord_level(level: str) -> int:
 def configure_logging(
     settings: Settings, *, stream: TextIO | None = None, root: logging.Logger | None = None
 ) -> logging.Handler:
-    """Install one redacting stream handler on the root logger and set levels.
+    """Make one redacting stream handler the root logger's only handler, and set levels.
 
-    Returns the handler so a caller (or a test) can remove it again.
+    Handlers already on the root logger (``logging.basicConfig`` in the CLI, say) are
+    removed: they would print every record a second time, without redaction. Returns the
+    handler so a caller (or a test) can remove it again.
     """
     root = logging.getLogger() if root is None else root
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.addFilter(RedactingFilter(settings.secrets))

@@ -394,6 +394,10 @@ def render_answer(fact: Fact, *, today: date, asked: str | None = None) -> Reply
     """The answer embed: title, answer, linked sources, "as of", and a staleness flag."""
     stale = fact.is_stale(today)
     fields = [_sources_field(fact), Field("As of", fact.as_of.isoformat(), inline=True)]
+    if fact.status == "retired":
+        fields.append(
+            Field("Retired", "Moderators have retired this fact; it is kept for reference.")
+        )
     if stale and fact.review_by is not None:
         fields.append(
             Field(
@@ -551,6 +555,15 @@ def choices(alternatives: Iterable[Alternative]) -> list[Choice]:
         out.append(Choice(plain(alt.title, CHOICE_LIMIT), value))
         if len(out) == CHOICES_PER_RESPONSE:
             break
+    return out
+
+
+def id_choices(alternatives: Iterable[Alternative]) -> list[Choice]:
+    """Autocomplete choices for a fact id: "Title (id)", giving the id."""
+    out: list[Choice] = []
+    for alt in _usable(alternatives)[:CHOICES_PER_RESPONSE]:
+        title = plain(alt.title, CHOICE_LIMIT - len(alt.id) - 3)
+        out.append(Choice(f"{title} ({alt.id})" if title else alt.id, alt.id))
     return out
 
 

@@ -365,3 +365,21 @@ def test_embed_part_to_dict_shape() -> None:
         "footer": {"text": "f"},
     }
     assert len(part) == 5
+
+
+def test_retired_fact_says_so() -> None:
+    """A retired fact shown by id is marked as retired."""
+    embed = render_answer(make_fact(status="retired"), today=TODAY).embeds[0]
+    assert any(f.name == "Retired" for f in embed.fields)
+
+
+def test_id_choices_show_title_and_give_id() -> None:
+    """Id autocomplete shows "Title (id)" within 100 characters and gives the id."""
+    alts = [
+        Alternative("jnim-leadership", "Who leads JNIM", 1),
+        Alternative("x-" * 30 + "y", "T" * 200, 1),
+    ]
+    out = layout.id_choices(alts)
+    assert out[0] == Choice("Who leads JNIM (jnim-leadership)", "jnim-leadership")
+    assert all(len(c.name) <= 100 for c in out)
+    assert out[1].value == "x-" * 30 + "y"

@@ -18,6 +18,7 @@ from knowledge.layout import (
     MAX_QUERY,
     Reply,
     choices,
+    id_choices,
     mention_query,
     render,
     render_answer,
@@ -51,6 +52,15 @@ def _slash_quota(interaction: discord.Interaction[Any]) -> bool:
 def _prefix_quota(ctx: commands.Context[Any]) -> bool:
     _bot(ctx.bot).check_quota(ctx.author.id, ctx.message.created_at.timestamp())
     return True
+
+
+def checked_query(query: str) -> str:
+    """The question as asked, if it can be asked: not too long, and with words in it."""
+    if len(query) > MAX_QUERY:
+        raise QueryTooLong(f"{len(query)} characters")
+    if not words(query):
+        raise EmptyQuery()
+    return query
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -115,10 +125,7 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def answer(self, destination: Destination, query: str) -> None:
         """Ask the core, then post the answer, a pointer to a recent one, or an honest miss."""
-        if len(query) > MAX_QUERY:
-            raise QueryTooLong(f"{len(query)} characters")
-        if not words(query):
-            raise EmptyQuery()
+        query = checked_query(query)
         answer, today = await destination.soon(
             self.bot.store.ask_dated(
                 query, guild_id=destination.guild_id, channel_id=destination.channel_id
@@ -167,11 +174,7 @@ class AskCog(commands.Cog, name="Ask"):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         suggestions = await self.bot.suggest(current)
-        return [
-            app_commands.Choice(name=f"{c.title} ({c.id})"[:100], value=c.id)
-            for c in suggestions[:25]
-            if len(c.id) <= 100
-        ]
+        return [app_commands.Choice(name=c.name, value=c.value) for c in id_choices(suggestions)]
 
     @app_commands.command(name="topics")
     @app_commands.guild_only()

@@ -25,6 +25,8 @@ from bot.config import Settings
 from knowledge.desk import open_desk
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+# The fact DESIGN.md uses as its example ("who leads JNIM"); titles are read from the store.
+LEADERSHIP = "jnim-leadership"
 # Inside every seed fact's review window, so answers are not flagged stale unless a test
 # moves the clock.
 TODAY = datetime(2025, 11, 20, 12, tzinfo=UTC)
@@ -90,6 +92,26 @@ class World:
     def sent_by_bot(self) -> list[Any]:
         """Every REST request that creates or edits a message."""
         return [r for r in self.env.http_requests if message_payload(r) is not None]
+
+    async def title(self, fact_id: str) -> str:
+        """A fact's title as the store has it (the seeds are curated as we go)."""
+        return (await self.bot.store.fact(fact_id)).title
+
+    async def answer_title(self, query: str) -> str | None:
+        """The title of the fact the core answers ``query`` with (not logged), if any."""
+        answer = await self.bot.store.run(lambda desk: desk.ask(query, log=False))
+        return answer.fact.title if answer.fact is not None else None
+
+
+def suggestions(message: Any) -> list[str]:
+    """The "did you mean" button labels of a message."""
+    rows = [c if isinstance(c, dict) else c.to_dict() for c in message.components]
+    return [
+        button["label"]
+        for row in rows
+        for button in row.get("components", [])
+        if str(button.get("custom_id", "")).startswith("sitrep:dym:")
+    ]
 
 
 def message_payload(request: Any) -> dict[str, Any] | None:

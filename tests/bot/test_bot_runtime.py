@@ -17,7 +17,7 @@ from typing import Any
 import discord
 import pytest
 import simcord
-from conftest import SEEDS, SENTINEL_TOKEN, Clock, World
+from conftest import LEADERSHIP, SEEDS, SENTINEL_TOKEN, Clock, World
 from discord import app_commands
 from discord.ext import commands
 
@@ -31,6 +31,10 @@ from knowledge.desk import open_desk
 
 ROOT = Path(__file__).resolve().parents[2]
 GUILD_ID = 1_100_000_000_000_000_001
+
+
+async def _title(store: AsyncDesk) -> str:
+    return (await store.fact(LEADERSHIP)).title
 
 
 # --------------------------------------------------------------------------- logging
@@ -61,12 +65,12 @@ def _capture(settings: Settings) -> tuple[io.StringIO, Callable[[], None]]:
     """Install the production logging at DEBUG, with discord.* forced to DEBUG (worst case)."""
     stream = io.StringIO()
     root, discord_logger = logging.getLogger(), logging.getLogger("discord")
-    levels = root.level, discord_logger.level
-    handler = configure_logging(dataclasses.replace(settings, log_level="DEBUG"), stream=stream)
+    levels, handlers = (root.level, discord_logger.level), list(root.handlers)
+    configure_logging(dataclasses.replace(settings, log_level="DEBUG"), stream=stream)
     discord_logger.setLevel(logging.DEBUG)
 
     def undo() -> None:
-        root.removeHandler(handler)
+        root.handlers[:] = handlers
         root.setLevel(levels[0])
         discord_logger.setLevel(levels[1])
 
@@ -119,16 +123,33 @@ async def test_bot_activity_at_debug_never_logs_the_token(world: World, settings
 def test_discord_logger_stays_at_info_when_sitrep_debugs(settings: Settings) -> None:
     """C2: SITREP_LOG_LEVEL=DEBUG does not turn on discord.py's DEBUG (it logs URLs)."""
     root, discord_logger = logging.getLogger(), logging.getLogger("discord")
-    levels = root.level, discord_logger.level
+    levels, handlers = (root.level, discord_logger.level), list(root.handlers)
     debug = dataclasses.replace(settings, log_level="DEBUG")
-    handler = configure_logging(debug, stream=io.StringIO())
+    configure_logging(debug, stream=io.StringIO())
     try:
         assert root.level == logging.DEBUG
         assert discord_logger.level == logging.INFO
     finally:
-        root.removeHandler(handler)
+        root.handlers[:] = handlers
         root.setLevel(levels[0])
         discord_logger.setLevel(levels[1])
+
+
+def test_earlier_handlers_cannot_leak_the_token(settings: Settings) -> None:
+    """C2: a handler installed before (the CLI's basicConfig) is replaced, not left unredacted."""
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    earlier, ours = io.StringIO(), io.StringIO()
+    root.addHandler(logging.StreamHandler(earlier))
+    try:
+        configure_logging(settings, stream=ours)
+        logging.getLogger("bot").warning("token is %s", SENTINEL_TOKEN)
+        assert len(root.handlers) == 1
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert SENTINEL_TOKEN not in earlier.getvalue() + ours.getvalue()
+    assert REDACTED in ours.getvalue()
 
 
 def test_redact_patterns() -> None:
@@ -260,7 +281,7 @@ async def test_deferred_answer_replaces_the_thinking_message(settings: Settings)
             result = await alice.slash(channel, "ask", query="who leads JNIM")
             assert result.acknowledged
             assert result.response is not None
-            assert [e.title for e in result.response.embeds] == ["Who leads JNIM"]
+            assert [e.title for e in result.response.embeds] == [await _title(store)]
             assert not result.followups
             callbacks = [r.json for r in env.http_requests if r.path.endswith("/callback")]
             assert callbacks[-1]["type"] == 5  # deferred with "thinking…"
@@ -368,7 +389,7 @@ async def test_sharded_bot_answers(simcord_env: simcord.Env) -> None:
     alice = guild.add_member(simcord_env.create_user("alice"))
     await alice.send(channel, "!ask who leads JNIM")
     assert channel.last_message is not None
-    assert [e.title for e in channel.last_message.embeds] == ["Who leads JNIM"]
+    assert [e.title for e in channel.last_message.embeds] == [await _title(bot.store)]
 
 
 def test_plain_bot_by_default(settings: Settings, store: AsyncDesk) -> None:
