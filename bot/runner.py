@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import discord
 
+from knowledge.errors import KnowledgeError
+
 from .async_store import AsyncDesk, DeskAPI
 from .client import SitrepBot, build_bot, sync_to_guilds
 from .config import Settings
@@ -45,11 +47,19 @@ def run_bot(settings: Settings) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    async with AsyncDesk(_opener(settings)) as store:
+    store = AsyncDesk(_opener(settings))
+    try:
+        await store.start()
+    except KnowledgeError as error:
+        log.error("cannot open the fact store at %s: %s", settings.db_path, error)
+        return 2
+    try:
         bot = build_bot(settings, store)
         _stop_on_sigterm(bot)
         async with bot:
             return await _start(bot, settings)
+    finally:
+        await store.close()
 
 
 async def _start(bot: SitrepBot, settings: Settings) -> int:

@@ -51,8 +51,10 @@ _DATE_RE = re.compile(
     r"|october|november|december|decade|weeks?|years?)\b",
     re.I,
 )
-# English words at least this frequent are "common" (see lexicon.english_frequency).
-config_common_word = 2000
+# English word frequencies (lexicon.english_frequency) above which a word is common, and
+# below which it is rare enough to be a name rather than a word.
+COMMON_WORD = 2000
+RARE_WORD = 500
 _HARD_INTENTS = frozenset({"count", "when"})
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 
@@ -261,11 +263,10 @@ class Matcher:
                     if candidate[0] == word[0]:
                         found[candidate] = int(distance)
         if loose and is_english_word(word):
-            # A common real word is read as a typo only of a rarer one ("wander" may be
-            # "Wagner"; "internet" is not "intent"); an uncommon one ("sate") of any.
-            frequency = english_frequency(word)
-            if frequency >= config_common_word:
-                found = {w: d for w, d in found.items() if english_frequency(w) < frequency}
+            # A common real word is read only as a typo of a name the store knows ("wander"
+            # may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate") of any word.
+            if english_frequency(word) >= COMMON_WORD:
+                found = {w: d for w, d in found.items() if english_frequency(w) < RARE_WORD}
         if not found:
             return []
         best = min(found.values())

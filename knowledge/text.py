@@ -43,6 +43,8 @@ STOPWORDS = frozenset(
     any anything something thing things get got go going gone there's is it's whats im
     currently current latest right now today still really much many
     hi hello hey thanks thank thx cheers help bye yes yeah
+    isnt arent wasnt werent doesnt dont didnt hasnt havent hadnt cant couldnt wont wouldnt
+    shouldnt youre theyre thats hows whens wheres whys whos ive id lets
     """.split()
 )
 

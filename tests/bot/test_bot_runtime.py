@@ -462,3 +462,63 @@ def test_seeds_path_is_the_shipped_one() -> None:
     """The bot tests run over the shipped seeds."""
     assert (SEEDS / "facts").is_dir()
     assert any((SEEDS / "facts").glob("*.toml"))
+
+
+# --------------------------------------------------------------------------- runner
+
+
+@pytest.fixture
+def restore_logging() -> Any:
+    """run_bot installs the production logging; put the test's logging back afterwards."""
+    root, discord_logger = logging.getLogger(), logging.getLogger("discord")
+    saved = list(root.handlers), root.level, discord_logger.level
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    discord_logger.setLevel(saved[2])
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_run_bot_opens_the_store_and_maps_login_failure_to_exit_2(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sitrep run` opens the database before connecting; a rejected token exits 2."""
+    seen: list[bool] = []
+
+    async def start(self: SitrepBot, token: str, *, reconnect: bool = True) -> None:
+        seen.append(token == SENTINEL_TOKEN and self.store.thread_id is not None)
+
+    monkeypatch.setattr(SitrepBot, "start", start)
+    assert runner.run_bot(settings) == 0
+    assert seen == [True]
+    assert settings.db_path.exists()
+
+    async def rejected(self: SitrepBot, token: str, *, reconnect: bool = True) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(SitrepBot, "start", rejected)
+    assert runner.run_bot(settings) == 2
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_sync_commands_guilds_or_global(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sitrep sync` publishes to the configured guilds; `--global` publishes globally."""
+    calls: list[int | None] = []
+
+    async def login(self: SitrepBot, token: str) -> None:
+        await self.setup_hook()  # what discord.py's login does once authenticated
+
+    async def sync(self: app_commands.CommandTree[Any], *, guild: Any = None) -> list[Any]:
+        calls.append(guild.id if guild is not None else None)
+        return []
+
+    monkeypatch.setattr(SitrepBot, "login", login)
+    monkeypatch.setattr(app_commands.CommandTree, "sync", sync)
+    with_guilds = dataclasses.replace(settings, guild_ids=(GUILD_ID, GUILD_ID + 1))
+    assert runner.sync_commands(with_guilds, globally=False) == 0
+    assert calls == [GUILD_ID, GUILD_ID + 1]  # and no global sync, and none at setup
+    calls.clear()
+    assert runner.sync_commands(with_guilds, globally=True) == 0
+    assert calls == [None]
