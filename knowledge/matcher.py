@@ -72,6 +72,7 @@ class MatchConfig:
     light_weight: float = 0.6
     known_miss_factor: float = 2.0
     anchor_weight: float = 1.0
+    unknown_weight: float = 3.0
     second_pass_margin: float = 10.0
     suggest_threshold: float = 25.0
     max_candidates: int = 2000
@@ -173,7 +174,9 @@ class Matcher:
         self._idf = {
             term: math.log((total + 1) / (len(ids) + 0.5)) for term, ids in self._postings.items()
         }
-        self._unknown_idf = math.log((total + 1) / 0.5)
+        # A word no fact contains may be a paraphrase as well as an unknown subject, so it
+        # weighs like a rare known word, not more.
+        self._unknown_idf = self.config.unknown_weight
         self._vocabulary = frozenset(vocabulary)
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
@@ -262,11 +265,10 @@ class Matcher:
                     # from turning into an unrelated word ("airport" into "import").
                     if candidate[0] == word[0]:
                         found[candidate] = int(distance)
-        if loose and is_english_word(word):
+        if loose and english_frequency(word) >= COMMON_WORD:
             # A common real word is read only as a typo of a name the store knows ("wander"
             # may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate") of any word.
-            if english_frequency(word) >= COMMON_WORD:
-                found = {w: d for w, d in found.items() if english_frequency(w) < RARE_WORD}
+            found = {w: d for w, d in found.items() if english_frequency(w) < RARE_WORD}
         if not found:
             return []
         best = min(found.values())

@@ -54,7 +54,8 @@ STOPWORDS = frozenset(
 # so the first typo pass leaves them alone ("struck" is not a typo of "truck").
 LIGHT_WORDS = frozenset(
     """
-    able accept actually add affect again ago allow allowed almost already among amount another
+    able accept actually add conduct conducted launch launched mount mounted perform
+    performed stage staged undertake undertaken affect again ago allow allowed almost already among amount another
     appear apply around away back bad become became believe best better big
     both bring brought build built buy bought call came can care carry carried case
     certain choose clear close come comes coming common consider continue could
