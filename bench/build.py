@@ -129,25 +129,33 @@ def file_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-def seeds_digest(seeds: Path = SEEDS) -> str:
-    """A short digest of every file under ``seeds``, so an edited seed set is rebuilt."""
+def seeds_digest(seeds: Path = SEEDS, extra: Iterable[str] = ()) -> str:
+    """A short digest of every file under ``seeds`` (and of extra questions), so that an
+    edited seed set is rebuilt."""
     h = hashlib.blake2b(digest_size=6)
     for path in sorted(p for p in seeds.rglob("*") if p.is_file()):
         h.update(str(path.relative_to(seeds)).encode())
         h.update(path.read_bytes())
+    for question in extra:
+        h.update(question.encode() + b"\n")
     return h.hexdigest()
 
 
-def cache_dir(size: Size, seed: int, root: Path = CACHE) -> Path:
-    """Where a store of this size and seed is cached (the key includes the generator version)."""
+def cache_dir(size: Size, seed: int, root: Path = CACHE, extra: Iterable[str] = ()) -> Path:
+    """Where a store of this size and seed is cached (the key includes the generator version).
+
+    The seed store's key is a digest of ``seeds/`` and of any extra seed questions instead.
+    """
     if size.is_seed:
-        return root / f"seed-{seeds_digest()}-g{GENERATOR_VERSION}"
+        return root / f"seed-{seeds_digest(SEEDS, extra)}-g{GENERATOR_VERSION}"
     return root / f"{size.name}-s{seed}-g{GENERATOR_VERSION}"
 
 
-def load_built(size: Size, seed: int, root: Path = CACHE) -> Built | None:
+def load_built(
+    size: Size, seed: int, root: Path = CACHE, extra: Iterable[str] = ()
+) -> Built | None:
     """The cached store, if a complete one exists."""
-    directory = cache_dir(size, seed, root)
+    directory = cache_dir(size, seed, root, extra)
     meta_path = directory / "meta.json"
     if not meta_path.exists():
         return None
@@ -167,13 +175,14 @@ def build(
 
     ``method`` is ``sync``, ``bulk`` or ``auto`` (sync up to :data:`SYNC_LIMIT` facts).
     """
-    directory = cache_dir(size, seed, root)
+    extra = list(extra_seed_questions)
+    directory = cache_dir(size, seed, root, extra)
     directory.mkdir(parents=True, exist_ok=True)
     for name in ("meta.json", "sitrep.db", "sitrep.db-wal", "sitrep.db-shm", "fts.db"):
         (directory / name).unlink(missing_ok=True)
     db_path = directory / "sitrep.db"
     if size.is_seed:
-        meta, queries = _build_seed(db_path, seed, list(extra_seed_questions))
+        meta, queries = _build_seed(db_path, seed, extra)
     else:
         assert size.facts is not None
         chosen = method if method != "auto" else ("sync" if size.facts <= SYNC_LIMIT else "bulk")

@@ -144,12 +144,13 @@ class Vocabulary:
     reserved_persons: tuple[str, ...]
     reserved_groups: tuple[Group, ...]
 
-    def glossary(self, base: Glossary = Glossary(), max_groups: int = 2000) -> Glossary:
+    def glossary(self, base: Glossary | None = None, max_groups: int = 2000) -> Glossary:
         """``base`` plus alias groups (acronym = name = alias) for the most-used armed groups.
 
         A curated glossary does not grow with the store, so only the top ``max_groups`` get
         one (which also keeps the file under the 1 MiB fact-file limit).
         """
+        base = base or Glossary()
         taken = {t.casefold() for group in base.synonyms for t in group}
         extra: list[tuple[str, ...]] = []
         for group in self.groups[:max_groups]:
@@ -385,7 +386,7 @@ class _FactMaker:
         value = int(10 ** self.rng.uniform(len(str(low)) - 1, len(str(high))))
         value = max(low, min(high, value))
         digits = len(str(value))
-        step = 10 ** max(0, digits - 2)
+        step = int(10 ** max(0, digits - 2))
         return max(low, value // step * step)
 
     def filler(self) -> str:
@@ -529,7 +530,8 @@ class _FactMaker:
                 f"who is {p}", p, last, f"who is {last}", f"{p} role", f"what does {last} do",
                 f"{p} {g.short}", f"{last} followers", f"tell me about {p}",
                 f"{p} biography", f"{last} background", f"is {last} alive",
-                f"where is {p}",
+                f"where is {p}", f"{p} profile", f"{p} news", f"what does {p} do",
+                f"is {p} alive", f"{p} background",
             ]  # fmt: skip
             loose = (p, last, f"who is {last}", f"what does {last} do", f"{last} followers",
                      f"{last} background", f"is {last} alive")  # fmt: skip
@@ -708,9 +710,10 @@ class _FactMaker:
                 f"{c} camps {year}", f"{c} humanitarian situation {year}",
                 f"where did people from {c} go in {year}", f"{c} exodus {year}",
             ]  # fmt: skip
+            as_of = date(year + 1, self.rng.randint(1, 9), self.rng.randint(1, 28))
             return _Draft(("displaced", c, str(year)), f"Displacement from {c} in {year}",
                           self.extras(answer), keys, [slug(c), "displacement", slug(r)],
-                          date(year + 1, self.rng.randint(1, 9), self.rng.randint(1, 28)))  # fmt: skip
+                          as_of)  # fmt: skip
 
         return f"idp:{c}:{year}", build
 
@@ -797,11 +800,11 @@ class _FactMaker:
                 kept.append(key)
             unique = kept
         want = rng.randint(10, 15)
+        generic = self.generic_keys.pop() if self.generic_keys and rng.random() < 0.05 else None
         head, rest = unique[:3], unique[3:]
-        chosen = head + sorted(rng.sample(rest, min(len(rest), want - 3)), key=rest.index)
-        if self.generic_keys and rng.random() < 0.05:
-            chosen.append(self.generic_keys.pop())
-        return tuple(chosen)
+        picked = rng.sample(range(len(rest)), min(len(rest), want - 3 - (generic is not None)))
+        chosen = head + [rest[i] for i in sorted(picked)]
+        return (*chosen, generic) if generic else tuple(chosen)
 
 
 def generate(size: int, seed: int = 0, *, sample_size: int = 3000) -> SyntheticStore:
@@ -817,61 +820,79 @@ def generate(size: int, seed: int = 0, *, sample_size: int = 3000) -> SyntheticS
     return store
 
 
-def _facts(store: SyntheticStore, rng: random.Random, sample_size: int) -> Iterator[Fact]:
-    vocab = store.vocabulary
-    maker = _FactMaker(rng, vocab, store.size)
-    publishers, outlets = Zipf(vocab.publishers), Zipf(vocab.outlets)
-    brief: dict[str, object] = {}
-    quotes: list[str] = []
+@dataclass(slots=True)
+class _Brief:
+    """A synthetic source document that collects the quotes of the facts citing it."""
 
-    def close_brief() -> None:
-        if quotes:
-            store.documents.append(
-                Document(
-                    id=str(brief["id"]),
-                    title=str(brief["title"]),
-                    publisher=str(brief["publisher"]),
-                    published=brief["published"],  # type: ignore[arg-type]
-                    url=str(brief["url"]),
-                    text="\n\n".join(quotes),
-                )
-            )
-            quotes.clear()
+    id: str
+    title: str
+    publisher: str
+    published: date
+    url: str
+    left: int
+    quotes: list[str] = field(default_factory=list)
 
-    def new_brief() -> None:
-        close_brief()
-        number = len(store.documents) + 1
-        publisher = publishers.draw(rng)
-        brief.update(
+    @classmethod
+    def new(
+        cls, number: int, publisher: str, place: str, published: date, rng: random.Random
+    ) -> _Brief:
+        """Brief number ``number``, with room for 20–60 quotes."""
+        return cls(
             id=f"brief-{number:06d}",
-            title=f"{publisher} brief no. {number}: {maker.places.draw(rng)} security update",
+            title=f"{publisher} brief no. {number}: {place} security update",
             publisher=publisher,
-            published=maker.day(),
+            published=published,
             url=f"https://{slug(publisher)}.example.org/briefs/{number}",
             left=rng.randint(20, 60),
         )
 
-    new_brief()
+    def cite(self, quote: str) -> Source:
+        """Add ``quote`` to the brief's text and return the source that cites it."""
+        self.quotes.append(quote)
+        self.left -= 1
+        return Source(
+            quote=quote,
+            document=self.id,
+            title=self.title,
+            publisher=self.publisher,
+            published=self.published,
+            url=self.url,
+        )
+
+    def document(self) -> Document:
+        """The finished document: its quotes are its text."""
+        return Document(
+            id=self.id,
+            title=self.title,
+            publisher=self.publisher,
+            published=self.published,
+            url=self.url,
+            text="\n\n".join(self.quotes),
+        )
+
+
+def _facts(store: SyntheticStore, rng: random.Random, sample_size: int) -> Iterator[Fact]:
+    vocab = store.vocabulary
+    maker = _FactMaker(rng, vocab, store.size)
+    publishers, outlets = Zipf(vocab.publishers), Zipf(vocab.outlets)
+    brief = _Brief.new(1, publishers.draw(rng), maker.places.draw(rng), maker.day(), rng)
+
     for index in range(store.size):
         d = maker.draft()
         sentences = [s for s in re.split(r"(?<=\.) ", d.answer) if s]
         sources: list[Source] = []
         for i, quote in enumerate(sentences[: rng.choice((1, 1, 2, 3))]):
             if i == 0 and rng.random() < 0.35:
-                brief["left"] = int(str(brief["left"])) - 1
-                if int(str(brief["left"])) <= 0:
-                    new_brief()
-                quotes.append(quote)
-                sources.append(
-                    Source(
-                        quote=quote,
-                        document=str(brief["id"]),
-                        title=str(brief["title"]),
-                        publisher=str(brief["publisher"]),
-                        published=brief["published"],  # type: ignore[arg-type]
-                        url=str(brief["url"]),
+                if brief.left <= 0:
+                    store.documents.append(brief.document())
+                    brief = _Brief.new(
+                        len(store.documents) + 1,
+                        publishers.draw(rng),
+                        maker.places.draw(rng),
+                        maker.day(),
+                        rng,
                     )
-                )
+                sources.append(brief.cite(quote))
             else:
                 outlet = outlets.draw(rng)
                 published = d.as_of - timedelta(days=rng.randrange(30))
@@ -912,7 +933,8 @@ def _facts(store: SyntheticStore, rng: random.Random, sample_size: int) -> Itera
             if slot < sample_size:
                 store.sample[slot] = fact
         yield fact
-    close_brief()
+    if brief.quotes:
+        store.documents.append(brief.document())
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -1066,7 +1088,7 @@ def seed_queries(
             "Al-Shabaab",
             "Hezbollah",
             *(g.short for g in vocab.reserved_groups[:5]),
-        ],  # fmt: skip
+        ],
         reserved_places=["Lomé", "Niamey", "Accra", *vocab.reserved_places[:5]],
         reserved_persons=["Emmanuel Macron", *vocab.reserved_persons[:5]],
         extra=extra,

@@ -22,6 +22,7 @@ from knowledge.files import check_seeds, write_fact_files
 from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topics_to_text
 from knowledge.text import words
 
+from .config import ConfigError
 from .paths import default_db_path, default_seeds_dir
 
 log = logging.getLogger("sitrep")
@@ -184,7 +185,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.handler(args, out))
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
+        # Exit 2 is also what the systemd unit does not retry: a bad setting needs a person.
         print(f"sitrep: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:

@@ -7,6 +7,7 @@ and only logs and re-checks permissions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -21,7 +22,14 @@ from .cogs.ask import AskCog
 from .config import Settings
 from .errors import Throttled
 from .guards import RateLimiter, RecentAnswers
-from .replies import NO_PINGS, InteractionDestination, MessageDestination, report
+from .replies import (
+    AUTOCOMPLETE_TIMEOUT,
+    DEFER_AFTER,
+    NO_PINGS,
+    InteractionDestination,
+    MessageDestination,
+    report,
+)
 from .views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
@@ -47,7 +55,7 @@ class SitrepTree(app_commands.CommandTree[Any]):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         client = interaction.client
-        defer_after = client.defer_after if isinstance(client, SitrepBot) else 2.0
+        defer_after = client.defer_after if isinstance(client, SitrepBot) else DEFER_AFTER
         destination = InteractionDestination(interaction, defer_after=defer_after)
         command = interaction.command.qualified_name if interaction.command else "?"
         await report(destination, error, where=f"/{command}")
@@ -61,7 +69,7 @@ class SitrepBot(commands.Bot):
         settings: Settings,
         store: AsyncDesk,
         *,
-        defer_after: float = 2.0,
+        defer_after: float = DEFER_AFTER,
         sync_on_start: bool = True,
         **options: Any,
     ) -> None:
@@ -92,11 +100,17 @@ class SitrepBot(commands.Bot):
 
     # ------------------------------------------------------------------ services
 
-    def check_quota(self, user_id: int, now: float) -> None:
-        """Raise :class:`Throttled` if this user asked too often lately."""
+    def check_quota(self, user_id: int, now: float, *, quiet_repeats: bool = False) -> None:
+        """Raise :class:`Throttled` if this user asked too often lately.
+
+        With ``quiet_repeats`` (channel messages, where every reply is seen by all) only the
+        first refusal of a wait says so; an interaction always gets its private reply.
+        """
         retry_after = self.limiter.hit(user_id, now)
         if retry_after is not None:
-            raise Throttled(retry_after)
+            # Only channel refusals count as "told": a private one does not silence the next.
+            told = quiet_repeats and not self.limiter.first_refusal(user_id, now, retry_after)
+            raise Throttled(retry_after, quiet=told)
 
     def is_moderator(self, interaction: discord.Interaction[Any]) -> bool:
         """True for the configured moderator role, Manage Messages here, or Manage Server."""
@@ -111,7 +125,9 @@ class SitrepBot(commands.Bot):
     async def suggest(self, prefix: str) -> list[Alternative]:
         """Autocomplete suggestions; an empty list rather than an error (nobody would see it)."""
         try:
-            return await self.store.complete(prefix[:100], 25)
+            return await asyncio.wait_for(
+                self.store.complete(prefix[:100], 25), timeout=AUTOCOMPLETE_TIMEOUT
+            )
         except Exception:
             log.warning("autocomplete failed", exc_info=True)
             return []
@@ -179,13 +195,21 @@ def build_bot(settings: Settings, store: AsyncDesk, **options: Any) -> SitrepBot
     return SitrepBot(settings, store, **options)
 
 
-async def sync_to_guilds(bot: commands.Bot, guild_ids: tuple[int, ...]) -> int:
-    """Copy the global commands to each guild and sync there (instant, for development)."""
-    count = 0
+async def sync_to_guilds(bot: commands.Bot, guild_ids: tuple[int, ...]) -> list[int]:
+    """Copy the global commands to each guild and sync there (instant, for development).
+
+    Returns the guilds that refused (e.g. the bot is not in them); one failing guild does
+    not stop the others, nor the bot.
+    """
+    failed: list[int] = []
     for guild_id in guild_ids:
         guild = discord.Object(id=guild_id)
         bot.tree.copy_global_to(guild=guild)
-        synced = await bot.tree.sync(guild=guild)
-        count = len(synced)
-        log.info("synced %d command(s) to guild %d", count, guild_id)
-    return count
+        try:
+            synced = await bot.tree.sync(guild=guild)
+        except discord.HTTPException as error:
+            log.error("could not sync commands to guild %d: %s", guild_id, error)
+            failed.append(guild_id)
+            continue
+        log.info("synced %d command(s) to guild %d", len(synced), guild_id)
+    return failed

@@ -23,9 +23,10 @@ GENERIC = "Something went wrong on my side. It has been logged; please try again
 class Throttled(app_commands.CheckFailure, commands.CheckFailure):
     """The user asked too often; ``retry_after`` is in seconds."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, *, quiet: bool = False) -> None:
         super().__init__(f"throttled for {retry_after:.1f}s")
         self.retry_after = retry_after
+        self.quiet = quiet  # already told during this wait: say nothing more
 
 
 class QueryTooLong(commands.UserInputError):
@@ -61,6 +62,8 @@ def user_message(error: BaseException) -> str | None:
             return "Ask me about a topic, for example “who leads JNIM”."
         case QueryTooLong():
             return f"Questions are limited to {MAX_QUERY} characters; please shorten yours."
+        case Throttled(quiet=True):
+            return None
         case Throttled() | commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
             return (
                 "You're asking quickly. Please try again in "

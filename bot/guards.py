@@ -21,6 +21,7 @@ class RateLimiter:
         self.per = per
         self._max_keys = max_keys
         self._hits: OrderedDict[int, deque[float]] = OrderedDict()
+        self._told_until: OrderedDict[int, float] = OrderedDict()
 
     def hit(self, key: int, now: float) -> float | None:
         """Record one event; ``None`` if allowed, else the seconds until the next is."""
@@ -34,6 +35,20 @@ class RateLimiter:
         while len(self._hits) > self._max_keys:
             self._hits.popitem(last=False)
         return None
+
+    def first_refusal(self, key: int, now: float, retry_after: float) -> bool:
+        """True for the first refusal of a wait, False for the ones after it.
+
+        Lets a channel reply say "slow down" once, instead of answering every extra message
+        with another message of its own.
+        """
+        if self._told_until.get(key, float("-inf")) > now:
+            return False
+        self._told_until.pop(key, None)
+        self._told_until[key] = now + retry_after
+        while len(self._told_until) > self._max_keys:
+            self._told_until.popitem(last=False)
+        return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,11 @@ from .errors import is_expected, user_message
 
 T = TypeVar("T")
 NO_PINGS = discord.AllowedMentions.none()
+# Discord drops an interaction not acknowledged within 3 s of its creation; work slower than
+# this defers first ("Sitrep is thinking…"), leaving ample room for network latency.
+DEFER_AFTER = 0.8
+# Autocomplete cannot defer: past this, offer nothing rather than fail the interaction.
+AUTOCOMPLETE_TIMEOUT = 2.0
 log = logging.getLogger(__name__)
 
 
@@ -125,7 +130,9 @@ class InteractionDestination:
 
     echo_query = True  # others in the channel do not see the typed option
 
-    def __init__(self, interaction: discord.Interaction[Any], *, defer_after: float = 2.0) -> None:
+    def __init__(
+        self, interaction: discord.Interaction[Any], *, defer_after: float = DEFER_AFTER
+    ) -> None:
         self.interaction = interaction
         self.defer_after = defer_after
 

@@ -110,6 +110,6 @@ async def _sync(settings: Settings, *, globally: bool) -> int:
         if globally:
             synced = await bot.tree.sync()
             log.info("synced %d global command(s); clients may take up to an hour", len(synced))
-        else:
-            await sync_to_guilds(bot, settings.guild_ids)
+        elif await sync_to_guilds(bot, settings.guild_ids):
+            return 1
     return 0

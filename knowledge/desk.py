@@ -42,6 +42,10 @@ class Desk:
         self._matcher: Matcher | None = None
         self._built_at = -1
 
+    def close(self) -> None:
+        """Close the database connection; the desk must not be used afterwards."""
+        self.store.db.close()
+
     def today(self) -> date:
         """Today's date by the desk's clock (staleness is judged against it)."""
         return self.clock().date()

@@ -104,3 +104,19 @@ class ValidationError(KnowledgeError):
         head = str(self.problems[0]) if self.problems else "invalid input"
         more = f" (and {count - 1} more)" if count > 1 else ""
         super().__init__(head + more)
+
+
+class InvalidSetting(KnowledgeError):
+    """A setting (a digest's schedule, time, timezone, weekday or channel) is not valid."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+
+
+class DigestNotConfigured(KnowledgeError):
+    """The guild has no digest settings yet."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(f"no digest is set up for guild {guild_id}")
+        self.guild_id = guild_id

@@ -139,7 +139,108 @@ _V1_SCHEMA: tuple[str, ...] = (
     "INSERT INTO meta (name, value) VALUES ('changes', 0)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+
+
+def _v2_digests_feedback(db: sqlite_utils.Database) -> None:
+    """Digest settings with their change log, digest runs, answer feedback and its salt."""
+    for statement in _V2_SCHEMA:
+        db.execute(statement)
+
+
+_V2_SCHEMA: tuple[str, ...] = (
+    # One row per guild: the current settings. Who changed them, and how, is in
+    # digest_changes (an append-only log like revisions; revisions cannot hold it because
+    # every revision belongs to a fact).
+    """
+    CREATE TABLE digest_settings (
+        guild_id        INTEGER PRIMARY KEY,
+        channel_id      INTEGER NOT NULL,
+        schedule        TEXT NOT NULL CHECK (schedule IN ('daily', 'weekly')),
+        local_time      TEXT NOT NULL,            -- HH:MM, 24-hour, local to timezone
+        timezone        TEXT NOT NULL,            -- IANA name
+        weekday         INTEGER CHECK (weekday BETWEEN 0 AND 6),  -- 0 = Monday
+        enabled         INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        skip_empty      INTEGER NOT NULL CHECK (skip_empty IN (0, 1)),
+        configured_by   TEXT NOT NULL,
+        configured_at   TEXT NOT NULL,            -- ISO timestamp, UTC
+        disabled_reason TEXT NOT NULL DEFAULT '',
+        CHECK ((schedule = 'weekly') = (weekday IS NOT NULL))
+    )
+    """,
+    """
+    CREATE TABLE digest_changes (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id INTEGER NOT NULL,
+        action   TEXT NOT NULL,                   -- set | disable
+        actor    TEXT NOT NULL,
+        at       TEXT NOT NULL,                   -- ISO timestamp, UTC
+        before   TEXT,                            -- JSON of the settings, NULL: none
+        after    TEXT,
+        reason   TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX digest_changes_guild ON digest_changes(guild_id, id)",
+    """
+    CREATE TRIGGER digest_changes_no_update BEFORE UPDATE ON digest_changes
+    BEGIN SELECT RAISE(ABORT, 'digest changes are append-only'); END
+    """,
+    """
+    CREATE TRIGGER digest_changes_no_delete BEFORE DELETE ON digest_changes
+    BEGIN SELECT RAISE(ABORT, 'digest changes are append-only'); END
+    """,
+    # One row per guild and period: the UNIQUE pair is what makes a period post once. A
+    # failed attempt may be overwritten by a retry; a posted or skipped one is final.
+    """
+    CREATE TABLE digest_runs (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id      INTEGER NOT NULL,
+        period_key    TEXT NOT NULL,              -- 2026-03-29 | 2026-W13
+        status        TEXT NOT NULL CHECK (status IN ('posted', 'skipped', 'failed')),
+        message_id    INTEGER,
+        at            TEXT NOT NULL,              -- ISO timestamp, UTC, of the last write
+        note          TEXT NOT NULL DEFAULT '',
+        attempts      INTEGER NOT NULL DEFAULT 1 CHECK (attempts >= 1),
+        covered_until TEXT,                       -- end of the window the digest covered
+        UNIQUE (guild_id, period_key)
+    )
+    """,
+    """
+    CREATE TRIGGER digest_runs_settled BEFORE UPDATE ON digest_runs
+    WHEN OLD.status != 'failed'
+    BEGIN SELECT RAISE(ABORT, 'a posted or skipped digest run is final'); END
+    """,
+    """
+    CREATE TRIGGER digest_runs_no_delete BEFORE DELETE ON digest_runs
+    BEGIN SELECT RAISE(ABORT, 'digest runs are permanent'); END
+    """,
+    # Votes on answers: never who voted. ``voter`` is a keyed hash of (message, user), so it
+    # only tells whether one person voted twice on one answer, not who, and it does not link
+    # one person's votes on different answers.
+    """
+    CREATE TABLE feedback (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,                 -- ISO timestamp, UTC, of the last vote
+        message_id INTEGER NOT NULL,              -- the answer voted on
+        voter      TEXT NOT NULL,
+        vote       INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        fact_id    TEXT,                          -- no FK, like the query log
+        query_id   INTEGER,
+        guild_id   INTEGER,
+        channel_id INTEGER,
+        UNIQUE (message_id, voter)
+    )
+    """,
+    "CREATE INDEX feedback_at ON feedback(at)",
+    """
+    CREATE TABLE salts (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    )
+    """,
+    "INSERT INTO salts (name, value) VALUES ('feedback', randomblob(32))",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_digests_feedback)
 """Every migration in order; ``MIGRATIONS[n - 1]`` produces schema version ``n``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

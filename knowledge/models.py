@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date, datetime, time
+from typing import Any, Literal, NamedTuple
 
 FactStatus = Literal["active", "retired"]
 AnswerStatus = Literal["answered", "no_match"]
@@ -138,3 +138,87 @@ class QueryRecord:
     score: float
     guild_id: int | None = None
     channel_id: int | None = None
+
+
+# --- digests, feedback ---------------------------------------------------------------------
+
+DigestSchedule = Literal["daily", "weekly"]
+DigestRunStatus = Literal["posted", "skipped", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """A guild's digest: where it goes, when (local time in an IANA zone), and whether at all.
+
+    ``weekday`` (0 = Monday … 6 = Sunday) is set for weekly digests only. ``configured_at``
+    is when these settings were last changed: slots before it are never due (see
+    :func:`knowledge.digest.due_periods`). ``disabled_reason`` says why the bot turned a
+    digest off (say, it lost access to the channel).
+    """
+
+    guild_id: int
+    channel_id: int
+    schedule: DigestSchedule
+    local_time: time
+    timezone: str
+    weekday: int | None = None
+    enabled: bool = True
+    skip_empty: bool = False
+    configured_by: str = ""
+    configured_at: datetime | None = None
+    disabled_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChange:
+    """One recorded change of a guild's digest settings (append-only, like revisions)."""
+
+    id: int
+    guild_id: int
+    action: str
+    actor: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """What happened to one digest period of one guild: posted, skipped or (so far) failed.
+
+    ``covered_until`` is the end of the time window the digest covered, where one was
+    recorded: the next digest starts there.
+    """
+
+    id: int
+    guild_id: int
+    period_key: str
+    status: DigestRunStatus
+    at: datetime
+    message_id: int | None = None
+    note: str = ""
+    attempts: int = 1
+    covered_until: datetime | None = None
+
+
+class FeedbackCount(NamedTuple):
+    """Votes on answers that gave one fact: ``(fact_id, up, down)``."""
+
+    fact_id: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestInputs:
+    """What a digest is built from, as read from the store for one time window.
+
+    ``facts`` holds every fact, retired ones included (for titles); ``revisions``,
+    ``queries`` and ``feedback`` only what happened inside the window.
+    """
+
+    facts: tuple[Fact, ...]
+    revisions: tuple[Revision, ...] = ()
+    queries: tuple[QueryRecord, ...] = ()
+    feedback: tuple[FeedbackCount, ...] = ()

@@ -696,6 +696,339 @@ class FactStore:
                 ),
             )
 
+    # --- digests -----------------------------------------------------------------------------
+
+    def set_digest(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        schedule: str,
+        local_time: str | time,
+        timezone: str,
+        weekday: int | str | None = None,
+        enabled: bool = True,
+        skip_empty: bool = False,
+        actor: str,
+        reason: str = "",
+    ) -> DigestSettings:
+        """Create or replace the guild's digest settings; the change is logged with ``actor``.
+
+        Values are validated and normalised (see :func:`knowledge.digest.make_settings`):
+        :class:`InvalidSetting` names the bad one. Setting what is already set writes nothing.
+        """
+        stamp = self._stamp(actor, guild_id, reason)
+        settings = make_settings(
+            guild_id,
+            channel_id=channel_id,
+            schedule=schedule,
+            local_time=local_time,
+            timezone=timezone,
+            weekday=weekday,
+            enabled=enabled,
+            skip_empty=skip_empty,
+            configured_by=actor,
+            configured_at=datetime.fromisoformat(stamp.at),
+        )
+        with self._writing() as conn:
+            before = self._digest_settings(guild_id)
+            if before is not None and _digest_choice(before) == _digest_choice(settings):
+                return before
+            self._write_digest(conn, settings)
+            self._log_digest_change(conn, "set", before, settings, stamp)
+        return settings
+
+    def disable_digest(
+        self, guild_id: int, reason: str, *, actor: str = "sitrep"
+    ) -> DigestSettings:
+        """Turn the guild's digest off, saying why (kept, shown, logged); no-op if already off.
+
+        :class:`DigestNotConfigured` if the guild has none. ``set_digest`` turns it back on.
+        """
+        stamp = self._stamp(actor, guild_id, reason)
+        with self._writing() as conn:
+            before = self._digest_settings(guild_id)
+            if before is None:
+                raise DigestNotConfigured(guild_id)
+            if not before.enabled:
+                return before
+            after = replace(before, enabled=False, disabled_reason=reason)
+            self._write_digest(conn, after)
+            self._log_digest_change(conn, "disable", before, after, stamp)
+        return after
+
+    def digest_settings(self, guild_id: int) -> DigestSettings | None:
+        """The guild's digest settings, or ``None`` if it has never set one up."""
+        with self._reading():
+            return self._digest_settings(guild_id)
+
+    def all_digest_settings(self, *, enabled_only: bool = False) -> list[DigestSettings]:
+        """Every guild's digest settings (only enabled ones, if asked), by guild id."""
+        sql = f"SELECT {_DIGEST_COLUMNS} FROM digest_settings"
+        if enabled_only:
+            sql += " WHERE enabled = 1"
+        rows = self._db.conn.execute(sql + " ORDER BY guild_id").fetchall()
+        return [_digest_from_row(row) for row in rows]
+
+    def digest_history(self, guild_id: int) -> list[DigestChange]:
+        """Every recorded change of the guild's digest settings, oldest first."""
+        rows = self._db.conn.execute(
+            "SELECT id, guild_id, action, actor, at, before, after, reason FROM digest_changes"
+            " WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
+        ).fetchall()
+        return [_digest_change_from_row(row) for row in rows]
+
+    def digest_posted(self, guild_id: int, period_key: str) -> bool:
+        """True once the period is settled: posted, or recorded as skipped.
+
+        A failed attempt does not count, so the period may be tried again.
+        """
+        row = self._db.conn.execute(
+            "SELECT status FROM digest_runs WHERE guild_id = ? AND period_key = ?",
+            (guild_id, period_key),
+        ).fetchone()
+        return row is not None and row[0] in _SETTLED
+
+    def record_digest_run(
+        self,
+        guild_id: int,
+        period_key: str,
+        status: DigestRunStatus,
+        message_id: int | None = None,
+        note: str = "",
+        *,
+        covered_until: datetime | None = None,
+    ) -> bool:
+        """Record what happened to a period; ``False`` (and nothing written) if already settled.
+
+        A period is recorded once: a second ``posted`` or ``skipped`` for it is refused. A
+        ``failed`` record may be followed by another attempt (the count goes up) and, finally,
+        by ``posted`` or ``skipped``. ``covered_until`` is the end of the window the digest
+        covered, where the next one starts (see :meth:`digest_since`).
+        """
+        if status not in ("posted", "skipped", "failed"):
+            raise ValueError(f"unknown digest run status {status!r}")
+        if not isinstance(period_key, str) or not period_key.strip():
+            raise ValueError("a digest run needs a period key")
+        text = note[:MAX_REASON].encode("utf-8", "replace").decode("utf-8")
+        until = None if covered_until is None else _iso_time(covered_until)
+        with self._writing() as conn:
+            cursor = conn.execute(
+                "INSERT INTO digest_runs (guild_id, period_key, status, message_id, at, note,"
+                " covered_until) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, period_key) DO UPDATE SET"
+                " status = excluded.status, message_id = excluded.message_id, at = excluded.at,"
+                " note = excluded.note, covered_until = excluded.covered_until,"
+                " attempts = digest_runs.attempts + 1"
+                " WHERE digest_runs.status = 'failed'",
+                (
+                    guild_id,
+                    period_key,
+                    status,
+                    message_id,
+                    _iso_time(self._clock()),
+                    text,
+                    until,
+                ),
+            )
+            return cursor.rowcount > 0
+
+    def digest_runs(self, guild_id: int) -> list[DigestRun]:
+        """Every recorded period of the guild, in the order first recorded."""
+        rows = self._db.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM digest_runs WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
+        ).fetchall()
+        return [_run_from_row(row) for row in rows]
+
+    def last_digest_run(self, guild_id: int) -> DigestRun | None:
+        """The settled (posted or skipped) run of the guild's latest period, if any.
+
+        Its ``period_key`` is what :func:`knowledge.digest.due_periods` calls the last
+        posted key. "Latest" goes by the period's date, not the order of recording.
+        """
+        rows = self._db.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM digest_runs"
+            " WHERE guild_id = ? AND status IN ('posted', 'skipped') ORDER BY id DESC LIMIT 64",
+            (guild_id,),
+        ).fetchall()
+        runs = [(key_date(row[2]), -index, row) for index, row in enumerate(rows)]
+        dated = [(day, order, row) for day, order, row in runs if day is not None]
+        if not dated:
+            return _run_from_row(rows[0]) if rows else None
+        return _run_from_row(max(dated, key=lambda item: (item[0], item[1]))[2])
+
+    def digest_since(self, guild_id: int | None = None) -> datetime | None:
+        """Where the next digest's window starts: the latest ``covered_until`` recorded.
+
+        For one guild, or over every guild with ``None``; ``None`` if nothing was recorded.
+        """
+        sql = (
+            "SELECT max(covered_until) FROM digest_runs"
+            " WHERE status IN ('posted', 'skipped') AND covered_until IS NOT NULL"
+        )
+        params: tuple[int, ...] = ()
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            params = (guild_id,)
+        row = self._db.conn.execute(sql, params).fetchone()
+        return None if row is None or row[0] is None else datetime.fromisoformat(row[0])
+
+    def revisions(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Revision]:
+        """Revisions of every fact recorded at or after ``since`` and before ``until``."""
+        where, params = _window(since, until)
+        rows = self._db.conn.execute(
+            f"SELECT {_REVISION_COLUMNS} FROM revisions{where} ORDER BY id", params
+        ).fetchall()
+        return [_revision_from_row(row) for row in rows]
+
+    def digest_inputs(
+        self, since: datetime, until: datetime, *, guild_id: int | None = None
+    ) -> DigestInputs:
+        """What a digest of ``since``–``until`` is built from, read in one snapshot.
+
+        Every fact (retired too, for titles), the revisions of the window, and the window's
+        questions and answer feedback: those of ``guild_id`` only when given, so that one
+        server's questions never show up in another's digest.
+        """
+        with self._reading() as conn:
+            facts = self._load_facts(None, include_retired=True)
+            revisions = self.revisions(since=since, until=until)
+            where, params = _window(since, until)
+            query_params: tuple[Any, ...] = params
+            if guild_id is not None:
+                where += " AND guild_id = ?"
+                query_params = (*params, guild_id)
+            rows = conn.execute(
+                "SELECT id, at, query, status, fact_id, score, guild_id, channel_id FROM queries"
+                f"{where} ORDER BY id",
+                query_params,
+            ).fetchall()
+            feedback = self.feedback_summary(since, until=until, guild_id=guild_id)
+        return DigestInputs(
+            facts=tuple(facts),
+            revisions=tuple(revisions),
+            queries=tuple(_query_from_row(row) for row in rows),
+            feedback=tuple(feedback),
+        )
+
+    # --- answer feedback -----------------------------------------------------------------------
+
+    def record_feedback(
+        self,
+        message_id: int,
+        user_id: int,
+        vote: int,
+        *,
+        fact_id: str | None = None,
+        query_id: int | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> bool:
+        """Record one person's vote (+1 or -1) on one answer; ``False`` if nothing changed.
+
+        Each person has one vote per answer message: voting again replaces it. The user id is
+        not stored, only a keyed hash of (message, user) that tells repeat votes apart. Give
+        the answered ``fact_id`` or the logged ``query_id`` (its fact is looked up).
+        """
+        if vote not in (1, -1) or isinstance(vote, bool):
+            raise ValueError("a vote is +1 or -1")
+        if fact_id is None and query_id is None:
+            raise ValueError("feedback needs the fact_id or the query_id it is about")
+        with self._writing() as conn:
+            if fact_id is None:
+                row = conn.execute(
+                    "SELECT fact_id FROM queries WHERE id = ?", (query_id,)
+                ).fetchone()
+                fact_id = None if row is None else row[0]
+            cursor = conn.execute(
+                "INSERT INTO feedback (at, message_id, voter, vote, fact_id, query_id, guild_id,"
+                " channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (message_id, voter) DO UPDATE SET"
+                " vote = excluded.vote, at = excluded.at"
+                " WHERE feedback.vote != excluded.vote",
+                (
+                    _iso_time(self._clock()),
+                    message_id,
+                    self._voter(message_id, user_id),
+                    vote,
+                    fact_id,
+                    query_id,
+                    guild_id,
+                    channel_id,
+                ),
+            )
+            return cursor.rowcount > 0
+
+    def feedback_summary(
+        self,
+        since: datetime | None = None,
+        *,
+        until: datetime | None = None,
+        guild_id: int | None = None,
+    ) -> list[FeedbackCount]:
+        """``(fact_id, up, down)`` per fact voted on in the window, most down votes first."""
+        where, params = _window(since, until)
+        where += " AND fact_id IS NOT NULL" if where else " WHERE fact_id IS NOT NULL"
+        all_params: tuple[Any, ...] = params
+        if guild_id is not None:
+            where += " AND guild_id = ?"
+            all_params = (*params, guild_id)
+        rows = self._db.conn.execute(
+            "SELECT fact_id, sum(vote = 1) AS up, sum(vote = -1) AS down FROM feedback"
+            f"{where} GROUP BY fact_id ORDER BY down DESC, up, fact_id",
+            all_params,
+        ).fetchall()
+        return [FeedbackCount(str(row[0]), int(row[1]), int(row[2])) for row in rows]
+
+    def _voter(self, message_id: int, user_id: int) -> str:
+        """The keyed hash that stands for one user on one answer message."""
+        row = self._db.conn.execute("SELECT value FROM salts WHERE name = 'feedback'").fetchone()
+        digest = hmac.new(bytes(row[0]), f"{message_id}:{user_id}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    # --- internals: digests ----------------------------------------------------------------
+
+    def _digest_settings(self, guild_id: int) -> DigestSettings | None:
+        row = self._db.conn.execute(
+            f"SELECT {_DIGEST_COLUMNS} FROM digest_settings WHERE guild_id = ?", (guild_id,)
+        ).fetchone()
+        return None if row is None else _digest_from_row(row)
+
+    def _write_digest(self, conn: sqlite3.Connection, settings: DigestSettings) -> None:
+        state = _digest_state(settings)
+        columns = ", ".join(state)
+        conn.execute(
+            f"INSERT OR REPLACE INTO digest_settings ({columns})"
+            f" VALUES ({', '.join(':' + name for name in state)})",
+            state,
+        )
+
+    def _log_digest_change(
+        self,
+        conn: sqlite3.Connection,
+        action: str,
+        before: DigestSettings | None,
+        after: DigestSettings,
+        stamp: _Stamp,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO digest_changes (guild_id, action, actor, at, before, after, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                after.guild_id,
+                action,
+                stamp.actor,
+                stamp.at,
+                _dump(None if before is None else _digest_state(before)),
+                _dump(_digest_state(after)),
+                stamp.reason,
+            ),
+        )
+
     # --- internals: reading ------------------------------------------------------------------
 
     def _exists(self, fact_id: str) -> bool:

@@ -168,3 +168,14 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
             main([command, "--help"])
         assert exc.value.code == 0
         assert "usage: sitrep" in capsys.readouterr().out
+
+
+def test_run_without_a_token_names_the_variable(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sitrep run` with no token exits 2 with a message naming DISCORD_TOKEN, no traceback."""
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    code, _ = run(db, "run")
+    assert code == 2
+    assert "DISCORD_TOKEN is not set" in capsys.readouterr().err

@@ -50,7 +50,8 @@ def _slash_quota(interaction: discord.Interaction[Any]) -> bool:
 
 
 def _prefix_quota(ctx: commands.Context[Any]) -> bool:
-    _bot(ctx.bot).check_quota(ctx.author.id, ctx.message.created_at.timestamp())
+    now = ctx.message.created_at.timestamp()
+    _bot(ctx.bot).check_quota(ctx.author.id, now, quiet_repeats=True)
     return True
 
 
@@ -100,7 +101,7 @@ class AskCog(commands.Cog, name="Ask"):
     @commands.guild_only()
     @commands.check(_prefix_quota)
     async def ask_prefix(self, ctx: commands.Context[Any], *, query: str) -> None:
-        """Ask a question, for example: !ask who leads JNIM"""
+        """Ask a question about the situation, for example: who leads JNIM"""
         await self.answer(MessageDestination(ctx.message), query)
 
     @commands.Cog.listener("on_message")
@@ -111,7 +112,8 @@ class AskCog(commands.Cog, name="Ask"):
             return
         destination = MessageDestination(message)
         try:
-            self.bot.check_quota(message.author.id, message.created_at.timestamp())
+            now = message.created_at.timestamp()
+            self.bot.check_quota(message.author.id, now, quiet_repeats=True)
             await self.answer(destination, query)
         except Exception as error:
             await report(destination, error, where="mention")

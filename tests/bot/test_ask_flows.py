@@ -365,6 +365,8 @@ async def test_sixth_question_in_30s_is_refused_politely(world: World) -> None:
     assert refused.response.content.startswith("You're asking quickly.")  # type: ignore[union-attr]
     await world.alice.send(world.channel, "!ask who is Kouffa")
     assert world.channel.last_message.content.startswith("You're asking quickly.")  # type: ignore[union-attr]
+    spam = await world.alice.send(world.channel, "!ask who is Kouffa")
+    assert world.channel.last_message.id == spam.id  # told once; not every extra message
     assert world.env.errors  # the refusals, handled
     other = await world.bob.slash(world.channel, "ask", query="who is Kouffa")
     assert not other.response.content.startswith("You're asking")  # type: ignore[union-attr]

@@ -306,7 +306,7 @@ async def test_slow_store_defers_long_before_discords_3s_window() -> None:
 
     response = _FakeResponse()
     interaction = type("I", (), {"response": response})()
-    destination = InteractionDestination(interaction, defer_after=0.2)  # type: ignore[arg-type]
+    destination = InteractionDestination(interaction)  # type: ignore[arg-type]  # the default
     started = time.monotonic()
     result = await destination.soon(asyncio.sleep(1.2, result="answer"))
     assert result == "answer"
@@ -364,6 +364,21 @@ async def test_commands_sync_to_configured_guilds_at_start_never_globally(
         result = await alice.slash(channel, "ask", query="who leads JNIM")
         assert result.response is not None
         assert result.response.embeds
+    finally:
+        await env.shutdown()
+
+
+async def test_failed_guild_sync_does_not_stop_the_bot(
+    settings: Settings, store: AsyncDesk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A guild that refuses the sync (bot not in it) is logged; the bot still starts."""
+    bot = build_bot(dataclasses.replace(settings, guild_ids=(GUILD_ID,)), store)
+    env = simcord.Env(bot)
+    env.inject_error("PUT", f"/applications/*/guilds/{GUILD_ID}/commands", status=403, code=50001)
+    await env.start()
+    try:
+        assert f"could not sync commands to guild {GUILD_ID}" in caplog.text
+        assert bot.is_ready()
     finally:
         await env.shutdown()
 

@@ -27,6 +27,17 @@ def test_refused_hits_do_not_extend_the_wait() -> None:
     assert limiter.hit(1, 10.0) is None
 
 
+def test_only_the_first_refusal_of_a_wait_is_announced() -> None:
+    """first_refusal is True once per wait, and again once the next wait starts."""
+    limiter = RateLimiter(1, 10)
+    limiter.hit(1, 0.0)
+    retry = limiter.hit(1, 1.0)
+    assert retry is not None
+    assert limiter.first_refusal(1, 1.0, retry)
+    assert not limiter.first_refusal(1, 5.0, 5.0)
+    assert limiter.first_refusal(1, 12.0, 8.0)
+
+
 def test_limiter_memory_is_bounded() -> None:
     """Old users are forgotten beyond max_keys."""
     limiter = RateLimiter(1, 10, max_keys=3)

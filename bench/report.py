@@ -1,0 +1,309 @@
+"""Turning measurements into the terminal table, the targets verdicts, the JSON file and a plot."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENGINES = ("ours", "rapidfuzz", "fts5")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One of issue 6's targets: a figure, where to read it, and its limit."""
+
+    name: str
+    size: str
+    engine: str
+    field: str
+    limit: float
+    unit: str
+    at_least: bool = False
+
+    def verdict(self, sizes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """This target's measured value and MET / MISSED (NOT RUN if that size was skipped)."""
+        value = _lookup(sizes, self.size, self.engine, self.field)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            status = "NOT RUN"
+        elif self.at_least:
+            status = "MET" if value >= self.limit else "MISSED"
+        else:
+            status = "MET" if value <= self.limit else "MISSED"
+        sign = "≥" if self.at_least else "≤"
+        return {
+            "target": self.name,
+            "limit": f"{sign} {self.limit:g} {self.unit}",
+            "measured": value,
+            "unit": self.unit,
+            "status": status,
+        }
+
+
+TARGETS = (
+    Target("ours p99 latency, seed store", "seed", "ours", "latency.p99_ms", 2, "ms"),
+    Target("ours p99 latency, 10k", "10k", "ours", "latency.p99_ms", 3, "ms"),
+    Target("ours p99 latency, 100k", "100k", "ours", "latency.p99_ms", 15, "ms"),
+    Target("ours p99 latency, 1M", "1M", "ours", "latency.p99_ms", 100, "ms"),
+    Target(
+        "speed-up over rapidfuzz (median latency), 100k",
+        "100k",
+        "ratios",
+        "rapidfuzz_over_ours_median",
+        10,
+        "×",
+        at_least=True,
+    ),
+    Target("cold `sitrep ask` (median of 5), seed", "seed", "cold_ask", "median_s", 0.5, "s"),
+    Target("start-up to first answer, 100k", "100k", "ours", "first_answer_s", 3, "s"),
+    Target("peak RSS, 100k", "100k", "ours", "peak_rss_mb", 150, "MB"),
+)
+
+
+def _lookup(sizes: Sequence[dict[str, Any]], size: str, section: str, path: str) -> Any:
+    for entry in sizes:
+        if entry.get("size") == size:
+            node: Any = entry.get(section)
+            for part in path.split("."):
+                if not isinstance(node, dict):
+                    return None
+                node = node.get(part)
+            return node
+    return None
+
+
+def ratios(entry: dict[str, Any]) -> dict[str, float | None]:
+    """Ours against each baseline: latency ratios ours/baseline, and baseline/ours speed-ups."""
+    out: dict[str, float | None] = {}
+    ours = entry.get("ours", {}).get("latency", {})
+    for engine in ("rapidfuzz", "fts5"):
+        theirs = (entry.get(engine) or {}).get("latency", {})
+        for stat in ("median", "p99"):
+            a, b = ours.get(f"{stat}_ms"), theirs.get(f"{stat}_ms")
+            ok = isinstance(a, float | int) and isinstance(b, float | int) and a > 0 and b > 0
+            out[f"ours_over_{engine}_{stat}"] = a / b if ok else None
+            out[f"{engine}_over_ours_{stat}"] = b / a if ok else None
+    return out
+
+
+def verdicts(sizes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every target's verdict, in the issue's order."""
+    return [target.verdict(sizes) for target in TARGETS]
+
+
+# --- the terminal ----------------------------------------------------------------------------
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 1) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]  # fmt: skip
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < right else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def main_table(sizes: Sequence[dict[str, Any]]) -> str:
+    """One row per size and engine: build, size on disk, start-up, latency, memory, throughput."""
+    headers = ("size", "engine", "facts", "build s", "DB MB", "start s", "1st ans s", "n",
+               "p50 ms", "p99 ms", "max ms", "RSS MB", "CLI q/s", "hit %", "abst %")  # fmt: skip
+    rows: list[list[str]] = []
+    for entry in sizes:
+        build = entry.get("build", {})
+        for engine in ENGINES:
+            m = entry.get(engine)
+            if not m:
+                continue
+            lat = m.get("latency", {})
+            if engine == "ours":
+                build_s = f"{_fmt(build.get('build_s'), 2)} {build.get('method', '')}"
+                db_mb = _fmt(build.get("db_bytes", 0) / 1e6)
+                cli = entry.get("cli") or {}
+                qps = _fmt(cli.get("steady_qps"))
+            elif engine == "fts5":
+                build_s = _fmt(build.get("fts_build_s"), 2)
+                db_mb = _fmt(build.get("fts_db_bytes", 0) / 1e6)
+                qps = "–"
+            else:
+                build_s, db_mb, qps = "–", "(same)", "–"
+            rows.append([
+                entry["size"] if engine == "ours" else "",
+                engine,
+                _fmt(build.get("facts")) if engine == "ours" else "",
+                build_s,
+                db_mb,
+                _fmt(m.get("startup_s"), 3),
+                _fmt(m.get("first_answer_s"), 3),
+                _fmt(lat.get("n")),
+                _fmt(lat.get("median_ms"), 2),
+                _fmt(lat.get("p99_ms"), 2),
+                _fmt(lat.get("max_ms"), 1),
+                _fmt(m.get("peak_rss_mb")),
+                qps,
+                _fmt(m.get("hit_pct")),
+                _fmt(m.get("abstain_pct")),
+            ])  # fmt: skip
+    return _table(headers, rows, right=2)
+
+
+def ratio_table(sizes: Sequence[dict[str, Any]]) -> str:
+    """Ours over each baseline (latency ratio: below 1 means ours is faster)."""
+    headers = ("size", "ours/rapidfuzz p50", "ours/rapidfuzz p99", "ours/fts5 p50",
+               "ours/fts5 p99", "rapidfuzz÷ours p50")  # fmt: skip
+    rows = []
+    for entry in sizes:
+        r = entry.get("ratios") or {}
+        if not r or all(v is None for v in r.values()):
+            continue
+        rows.append([
+            entry["size"],
+            _fmt(r.get("ours_over_rapidfuzz_median"), 3),
+            _fmt(r.get("ours_over_rapidfuzz_p99"), 3),
+            _fmt(r.get("ours_over_fts5_median"), 2),
+            _fmt(r.get("ours_over_fts5_p99"), 2),
+            _fmt(r.get("rapidfuzz_over_ours_median"), 1) + "×",
+        ])  # fmt: skip
+    return _table(headers, rows) if rows else "(baselines skipped)"
+
+
+def startup_table(sizes: Sequence[dict[str, Any]]) -> str:
+    """Where ours spends its start-up, and what the CLI sees."""
+    headers = ("size", "open s", "facts() s", "glossary s", "Matcher s", "1st query s",
+               "RSS facts MB", "RSS matcher MB", "RSS 1st ans MB", "CLI 1st line s", "CLI total s",
+               "CLI total q/s")  # fmt: skip
+    rows = []
+    for entry in sizes:
+        m = entry.get("ours") or {}
+        cli = entry.get("cli") or {}
+        rows.append([
+            entry["size"],
+            _fmt(m.get("open_s"), 3),
+            _fmt(m.get("facts_s"), 3),
+            _fmt(m.get("glossary_s"), 3),
+            _fmt(m.get("matcher_s"), 3),
+            _fmt(m.get("first_query_s"), 3),
+            _fmt(m.get("rss_after_facts_mb")),
+            _fmt(m.get("rss_after_matcher_mb")),
+            _fmt(m.get("rss_after_first_answer_mb")),
+            _fmt(cli.get("first_line_s"), 2),
+            _fmt(cli.get("total_s"), 2),
+            _fmt(cli.get("total_qps")),
+        ])  # fmt: skip
+    return _table(headers, rows)
+
+
+def targets_table(found: Sequence[dict[str, Any]]) -> str:
+    """The targets section: target, limit, measured, MET / MISSED."""
+    rows = [
+        [t["target"], t["limit"], f"{_fmt(t['measured'], 2)} {t['unit']}".strip(), t["status"]]
+        for t in found
+    ]
+    return _table(("target", "limit", "measured", "status"), rows, right=2)
+
+
+def render(results: dict[str, Any]) -> str:
+    """The whole terminal report."""
+    sizes = results["sizes"]
+    parts = [
+        "Sitrep benchmark — " + results["environment"].get("summary", ""),
+        "",
+        main_table(sizes),
+        "",
+        "build s: creating the DB (method: sync = FactStore.sync, bulk = bench-only bulk insert;"
+        " fts5: its bench-only table). start s / 1st ans s: ready to answer / first answer,"
+        " in a fresh process. RSS: peak of that process. CLI q/s: `sitrep ask --json -` after"
+        " its first answer. hit %: known-fact queries answered with that fact; abst %:"
+        " unknown queries given no_match. Baselines ask as many queries as fit their budget (n).",
+        "",
+        "Start-up of ours, step by step",
+        startup_table(sizes),
+        "",
+        "Latency ratios (ours ÷ baseline; < 1: ours faster)",
+        ratio_table(sizes),
+        "",
+        "Targets",
+        targets_table(results["targets"]),
+    ]
+    cold = next((s.get("cold_ask") for s in sizes if s.get("cold_ask")), None)
+    if cold:
+        runs = ", ".join(f"{t:.3f}" for t in cold["runs_s"])
+        parts += ["", f"cold `sitrep ask {cold['query']!r}` runs (s): {runs}"]
+    parts += ["", f"total run time: {results['duration_s']:.0f} s"]
+    return "\n".join(parts)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities → None, so the file is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_json(results: dict[str, Any], path: Path) -> None:
+    """Write the results as strict JSON (NaN as null)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_clean(results), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def plot(results: dict[str, Any], path: Path) -> Path | None:
+    """p99 latency against store size, log-log, per engine; None without matplotlib."""
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
+    matplotlib = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")
+    plt = importlib.import_module("matplotlib.pyplot")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for engine, marker in zip(ENGINES, ("o", "s", "^"), strict=True):
+        points = [
+            (s["build"]["facts"], s[engine]["latency"]["p99_ms"])
+            for s in results["sizes"]
+            if s.get(engine) and s["size"] != "seed" and s[engine]["latency"].get("p99_ms")
+        ]
+        if points:
+            xs, ys = zip(*sorted(points), strict=True)
+            ax.plot(xs, ys, marker=marker, label=engine)
+        seed = next((s for s in results["sizes"] if s["size"] == "seed" and s.get(engine)), None)
+        if seed and seed[engine]["latency"].get("p99_ms"):
+            ax.scatter([seed["build"]["facts"]], [seed[engine]["latency"]["p99_ms"]],
+                       marker=marker, facecolors="none", edgecolors="black")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("facts in the store")
+    ax.set_ylabel("p99 latency per query (ms)")
+    ax.set_title("Sitrep matching: p99 latency vs store size (hollow: seed store)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
