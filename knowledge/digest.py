@@ -456,9 +456,7 @@ def build_digest(
         review_due=tuple(_review_due(facts.values(), today)),
         most_asked=tuple(
             AskedFact(fact_id, _title(facts, fact_id), count)
-            for fact_id, count in sorted(asked.items(), key=lambda item: (-item[1], item[0]))[
-                :top
-            ]
+            for fact_id, count in sorted(asked.items(), key=lambda item: (-item[1], item[0]))[:top]
         ),
         unanswered=tuple(group_unanswered(queries, matcher, limit=top)),
         disliked=tuple(disliked_facts(inputs.feedback, facts)[:top]),
@@ -549,7 +547,7 @@ def digest_layout(digest: Digest) -> DigestLayout:
         _section(
             "Due for review",
             [
-                _fact_line(r.title, r.fact_id, f": review was due {r.review_by.isoformat()}")
+                _fact_line(r.title, r.fact_id, f": review due {r.review_by.isoformat()}")
                 for r in digest.review_due
             ],
         ),
@@ -634,7 +632,10 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _fact_line(title: str, fact_id: str, suffix: str = "") -> str:
-    return f"{_cut(clean_text(title), MAX_TITLE)} ({fact_id}){suffix}"
+    """``Title (id)suffix``, the title shortened so that the id and suffix still fit."""
+    tail = f" ({fact_id}){suffix}"
+    room = max(20, min(MAX_TITLE, MAX_LINE - len(tail)))
+    return _cut(clean_text(title), room) + tail
 
 
 def _change_line(change: FactChange) -> str:

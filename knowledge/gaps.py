@@ -125,9 +125,7 @@ def gaps(
     if days <= 0:
         raise ValueError("days must be positive")
     start = now - timedelta(days=days)
-    return group_unanswered(
-        (q for q in queries if start <= q.at <= now), matcher, limit=limit
-    )
+    return group_unanswered((q for q in queries if start <= q.at <= now), matcher, limit=limit)
 
 
 def group_unanswered(
@@ -238,9 +236,7 @@ def _cluster(phrasings: list[_Phrasing]) -> list[list[_Phrasing]]:
     return clusters
 
 
-def _closest(
-    phrasing: _Phrasing, heads: list[str], clusters: list[list[_Phrasing]]
-) -> int | None:
+def _closest(phrasing: _Phrasing, heads: list[str], clusters: list[list[_Phrasing]]) -> int | None:
     """The earliest group whose head is a near-duplicate of ``phrasing``, if any."""
     matches = process.extract(
         phrasing.content, heads, scorer=fuzz.token_set_ratio, score_cutoff=MERGE_RATIO, limit=None

@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from heapq import nlargest
 
 from rapidfuzz import fuzz, process
@@ -33,7 +34,7 @@ from rapidfuzz.distance import OSA
 
 from .lexicon import english_frequency, is_english_word
 from .models import Alternative, Answer, Fact, Glossary
-from .text import LIGHT_WORDS, MAX_QUERY_CHARS, MAX_QUERY_WORDS, STOPWORDS, Analyzer, stem, words
+from .text import LIGHT_WORDS, MAX_QUERY_CHARS, MAX_QUERY_WORDS, STOPWORDS, Analyzer, words
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
@@ -55,6 +56,11 @@ _DATE_RE = re.compile(
 # below which it is rare enough to be a name rather than a word.
 COMMON_WORD = 2000
 RARE_WORD = 500
+_FUNCTION_WORDS_BY_LENGTH: dict[int, list[str]] = {}
+for _word in sorted(STOPWORDS | LIGHT_WORDS):
+    _FUNCTION_WORDS_BY_LENGTH.setdefault(len(_word), []).append(_word)
+# How many equally close corrections a typo may stand for; the facts decide between them.
+MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 
@@ -97,6 +103,11 @@ class _Slot:
     weight: float
     light: bool
     known: bool = True
+    readings: tuple[str, ...] = ()
+
+    def reading(self, terms: frozenset[str]) -> str:
+        """The reading of this slot that a fact with ``terms`` supports (else the label)."""
+        return next((t for t in self.readings if t in terms), self.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +194,7 @@ class Matcher:
             if len(word) >= 3 and word.isalpha() and word not in STOPWORDS:
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
-        self._light_stems = frozenset(stem(w) for w in LIGHT_WORDS)
+        self._concepts = frozenset(self.analyzer.concept_words)
         self._word_df = {
             word: len(self._postings.get(self.analyzer.analyse_words([word]).terms[0], ()))
             if self.analyzer.analyse_words([word]).terms
@@ -247,24 +258,32 @@ class Matcher:
     def _corrections(self, word: str, loose: bool) -> list[str]:
         """Known words one typo from ``word`` (two for long ones), closest first; [] if none.
 
-        Light words are real words: only the loose pass tries to correct them.
+        Real English words are left alone except in the loose pass. A typo of a question or
+        function word ("whre", "odes") is corrected to it, so that it is then dropped.
         """
-        if len(word) < 4 or not word.isalpha() or word in STOPWORDS:
+        if len(word) < 3 or not word.isalpha() or word in STOPWORDS:
             return []
         if not loose and (word in LIGHT_WORDS or is_english_word(word)):
             return []
-        max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and len(word) >= 6 else 0)
+        if len(word) <= 4:
+            max_distance = 1
+        else:
+            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and len(word) >= 6 else 0)
         found: dict[str, int] = {}
-        for length in range(len(word) - max_distance, len(word) + max_distance + 1):
-            pool = self._by_length.get(length)
-            if pool:
+        for pools in (self._by_length, _FUNCTION_WORDS_BY_LENGTH):
+            for length in range(len(word) - max_distance, len(word) + max_distance + 1):
                 for candidate, distance, _ in process.extract(
-                    word, pool, scorer=OSA.distance, score_cutoff=max_distance, limit=8
+                    word,
+                    pools.get(length, ()),
+                    scorer=OSA.distance,
+                    score_cutoff=max_distance,
+                    limit=20,
                 ):
-                    # People rarely mistype the first letter; requiring it keeps a typo
-                    # from turning into an unrelated word ("airport" into "import").
-                    if candidate[0] == word[0]:
-                        found[candidate] = int(distance)
+                    # People rarely mistype the first letter, so a short word, a second edit
+                    # or a real word must keep it: "airport" must not become "import".
+                    strict_shape = loose or len(word) <= 4 or distance > 1
+                    if candidate[0] == word[0] or not strict_shape:
+                        found.setdefault(candidate, int(distance))
         if loose and english_frequency(word) >= COMMON_WORD:
             # A common real word is read only as a typo of a name the store knows ("wander"
             # may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate") of any word.
@@ -272,7 +291,19 @@ class Matcher:
         if not found:
             return []
         best = min(found.values())
-        return sorted((w for w, d in found.items() if d == best), key=self._word_rank)[:3]
+        closest = sorted(
+            (w for w, d in found.items() if d == best), key=partial(self._rank_fix, word)
+        )
+        return closest[:MAX_READINGS]
+
+    def _rank_fix(self, typed: str, candidate: str) -> tuple[bool, int, int, str]:
+        # Among equally close words: the same first letter, then the longest shared start
+        # ("ghal" is "ghali", not "goal"), then the word more facts use.
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(typed, candidate, strict=False)) if a != b),
+            min(len(typed), len(candidate)),
+        )
+        return (candidate[0] != typed[0], -shared, -self._word_df.get(candidate, 0), candidate)
 
     def _word_rank(self, word: str) -> tuple[int, str]:
         return (-self._word_df.get(word, 0), word)
@@ -300,17 +331,19 @@ class Matcher:
                     alternatives[analysis.terms[-1]].update(
                         self.analyzer.analyse_words([word]).terms
                     )
-        light_stems = self._light_stems
-        slots: list[_Slot] = []
-        for term in dict.fromkeys(analysis.terms):
-            options = frozenset({term, *alternatives.get(term, ())})
-            light = term in light_stems
+        slots: dict[str, _Slot] = {}
+        for index, term in enumerate(analysis.terms):
+            if term in slots:
+                continue
+            options = tuple(dict.fromkeys((term, *sorted(alternatives.get(term, ())))))
+            source = analysis.source(index)
+            light = len(source) == 1 and source[0] in LIGHT_WORDS and term not in self._concepts
             weight = min(self._weight(t) for t in options)
             if light:
                 weight = min(weight, self.config.light_weight)
             known = any(t in self._postings for t in options)
-            slots.append(_Slot(term, options, weight, light, known))
-        return _Query(tuple(slots), analysis.intent)
+            slots[term] = _Slot(term, frozenset(options), weight, light, known, options)
+        return _Query(tuple(slots.values()), analysis.intent)
 
     def _weight(self, term: str) -> float:
         return self._idf.get(term, self._unknown_idf)
@@ -335,14 +368,14 @@ class Matcher:
             covered = sum(slot.weight for slot in slots if slot.terms & entry.terms)
             in_head = sum(slot.weight for slot in slots if slot.terms & entry.head)
             coarse.append((covered / total, in_head / total, index))
-        query_text = query.text
         config = self.config
         scored: list[Scored] = []
         for coverage, head_coverage, index in nlargest(config.rerank, coarse):
             entry = self._entries[index]
-            similarity = (
-                max(fuzz.token_sort_ratio(query_text, phrase) for phrase in entry.phrases) / 100
-            )
+            # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
+            # the reading that fact supports.
+            text = " ".join(slot.reading(entry.terms) for slot in slots)
+            similarity = max(fuzz.token_sort_ratio(text, phrase) for phrase in entry.phrases) / 100
             score = 100 * (
                 config.coverage_weight * coverage
                 + config.head_weight * head_coverage

@@ -140,7 +140,6 @@ _V1_SCHEMA: tuple[str, ...] = (
 )
 
 
-
 def _v2_digests_feedback(db: sqlite_utils.Database) -> None:
     """Digest settings with their change log, digest runs, answer feedback and its salt."""
     for statement in _V2_SCHEMA:

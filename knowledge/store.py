@@ -13,12 +13,14 @@ keeps its history but gives its keys back, so another fact may take them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
@@ -27,7 +29,9 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from .digest import key_date, make_settings
 from .errors import (
+    DigestNotConfigured,
     FactExists,
     FactLocked,
     FactNotFound,
@@ -40,9 +44,15 @@ from .migrations import migrate
 from .models import (
     Answer,
     AnswerStatus,
+    DigestChange,
+    DigestInputs,
+    DigestRun,
+    DigestRunStatus,
+    DigestSettings,
     Document,
     Fact,
     FactStatus,
+    FeedbackCount,
     QueryRecord,
     Revision,
     Source,
@@ -1407,4 +1417,128 @@ def _query_from_row(row: Sequence[Any]) -> QueryRecord:
         score=float(score),
         guild_id=guild_id,
         channel_id=channel_id,
+    )
+
+
+# --- digests and feedback: rows and states -----------------------------------------------------
+
+_SETTLED = frozenset({"posted", "skipped"})
+_DIGEST_COLUMNS = (
+    "guild_id, channel_id, schedule, local_time, timezone, weekday, enabled, skip_empty,"
+    " configured_by, configured_at, disabled_reason"
+)
+_RUN_COLUMNS = "id, guild_id, period_key, status, message_id, at, note, attempts, covered_until"
+
+
+def _window(since: datetime | None, until: datetime | None) -> tuple[str, tuple[str, ...]]:
+    """A ``WHERE`` clause on ``at`` for ``since`` (inclusive) to ``until`` (exclusive)."""
+    clauses: list[str] = []
+    params: list[str] = []
+    if since is not None:
+        clauses.append("at >= ?")
+        params.append(_iso_time(since))
+    if until is not None:
+        clauses.append("at < ?")
+        params.append(_iso_time(until))
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    return where, tuple(params)
+
+
+def _digest_choice(settings: DigestSettings) -> tuple[Any, ...]:
+    """What a moderator chooses: equal choices make ``set_digest`` a no-op."""
+    return (
+        settings.channel_id,
+        settings.schedule,
+        settings.local_time,
+        settings.timezone,
+        settings.weekday,
+        settings.enabled,
+        settings.skip_empty,
+    )
+
+
+def _digest_state(settings: DigestSettings) -> dict[str, Any]:
+    """The settings as a row and as the JSON of the change log."""
+    return {
+        "guild_id": settings.guild_id,
+        "channel_id": settings.channel_id,
+        "schedule": settings.schedule,
+        "local_time": settings.local_time.strftime("%H:%M"),
+        "timezone": settings.timezone,
+        "weekday": settings.weekday,
+        "enabled": settings.enabled,
+        "skip_empty": settings.skip_empty,
+        "configured_by": settings.configured_by,
+        "configured_at": None
+        if settings.configured_at is None
+        else _iso_time(settings.configured_at),
+        "disabled_reason": settings.disabled_reason,
+    }
+
+
+def _digest_from_row(row: Sequence[Any]) -> DigestSettings:
+    (
+        guild_id,
+        channel_id,
+        schedule,
+        local_time,
+        timezone,
+        weekday,
+        enabled,
+        skip_empty,
+        configured_by,
+        configured_at,
+        disabled_reason,
+    ) = row
+    return DigestSettings(
+        guild_id=int(guild_id),
+        channel_id=int(channel_id),
+        schedule="weekly" if schedule == "weekly" else "daily",
+        local_time=time.fromisoformat(local_time),
+        timezone=timezone,
+        weekday=None if weekday is None else int(weekday),
+        enabled=bool(enabled),
+        skip_empty=bool(skip_empty),
+        configured_by=configured_by,
+        configured_at=datetime.fromisoformat(configured_at),
+        disabled_reason=disabled_reason,
+    )
+
+
+def _digest_change_from_row(row: Sequence[Any]) -> DigestChange:
+    change_id, guild_id, action, actor, at, before, after, reason = row
+    return DigestChange(
+        id=int(change_id),
+        guild_id=int(guild_id),
+        action=action,
+        actor=actor,
+        at=datetime.fromisoformat(at),
+        before=_json_or_none(before),
+        after=_json_or_none(after),
+        reason=reason,
+    )
+
+
+def _run_status(value: object) -> DigestRunStatus:
+    if value == "posted":
+        return "posted"
+    if value == "skipped":
+        return "skipped"
+    if value == "failed":
+        return "failed"
+    raise ValueError(f"unknown digest run status {value!r}")
+
+
+def _run_from_row(row: Sequence[Any]) -> DigestRun:
+    run_id, guild_id, period_key, status, message_id, at, note, attempts, covered_until = row
+    return DigestRun(
+        id=int(run_id),
+        guild_id=int(guild_id),
+        period_key=period_key,
+        status=_run_status(status),
+        at=datetime.fromisoformat(at),
+        message_id=None if message_id is None else int(message_id),
+        note=note,
+        attempts=int(attempts),
+        covered_until=None if covered_until is None else datetime.fromisoformat(covered_until),
     )

@@ -54,8 +54,9 @@ STOPWORDS = frozenset(
 # so the first typo pass leaves them alone ("struck" is not a typo of "truck").
 LIGHT_WORDS = frozenset(
     """
-    able accept actually add conduct conducted launch launched mount mounted perform
-    performed stage staged undertake undertaken affect again ago allow allowed almost already among amount another
+    conduct conducted launch launched mount mounted perform performed stage staged undertake
+    undertaken
+    able accept actually add affect again ago allow allowed almost already among amount another
     appear apply around away back bad become became believe best better big
     both bring brought build built buy bought call came can care carry carried case
     certain choose clear close come comes coming common consider continue could
@@ -147,6 +148,12 @@ class Analysis:
     terms: tuple[str, ...]
     words: tuple[str, ...]
     intent: frozenset[str]
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def source(self, index: int) -> tuple[str, ...]:
+        """The words that term ``index`` was made from."""
+        start, end = self.spans[index]
+        return self.words[start:end]
 
 
 class Analyzer:
@@ -197,6 +204,7 @@ class Analyzer:
         """Analyse already folded words (see :func:`words`)."""
         stems = [stem(w) for w in folded]
         terms: list[str] = []
+        spans: list[tuple[int, int]] = []
         for term, start, end in self.concepts(stems):
             # A single stopword is dropped; a glossary phrase is kept even if it is made of them.
             # A lone stopword is dropped even when the glossary knows it ("help" alone is a
@@ -204,7 +212,8 @@ class Analyzer:
             if end - start == 1 and (folded[start] in STOPWORDS or len(folded[start]) == 1):
                 continue
             terms.append(term)
-        return Analysis(tuple(terms), tuple(folded), intent_of(folded))
+            spans.append((start, end))
+        return Analysis(tuple(terms), tuple(folded), intent_of(folded), tuple(spans))
 
     def analyse(self, text: str) -> Analysis:
         """Analyse a text: fold, split, stem, rewrite glossary phrases, drop stopwords."""
