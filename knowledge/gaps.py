@@ -101,7 +101,9 @@ class _Phrasing:
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     """User text made safe to show: no control or invisible characters, one line, capped."""
     kept = "".join(
-        " " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in _DROP
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in _DROP
     )
     one_line = " ".join(kept.split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"

@@ -114,6 +114,7 @@ class _Slot:
 class _Query:
     slots: tuple[_Slot, ...]
     intent: frozenset[str]
+    bindings: tuple[tuple[str, str], ...] = ()
 
     @property
     def text(self) -> str:
@@ -343,7 +344,12 @@ class Matcher:
                 weight = min(weight, self.config.light_weight)
             known = any(t in self._postings for t in options)
             slots[term] = _Slot(term, frozenset(options), weight, light, known, options)
-        return _Query(tuple(slots.values()), analysis.intent)
+        bindings = tuple(
+            (a, b)
+            for a, b in analysis.bindings
+            if a in slots and b in slots and not (slots[a].light or slots[b].light)
+        )
+        return _Query(tuple(slots.values()), analysis.intent, bindings)
 
     def _weight(self, term: str) -> float:
         return self._idf.get(term, self._unknown_idf)
@@ -406,8 +412,11 @@ class Matcher:
                     similarity,
                     missing,
                     content / content_total if content_total else 0.0,
-                    # A fact with no number cannot say "how many", one with no date "when".
-                    not unmet & _HARD_INTENTS,
+                    # A fact with no number cannot say "how many", one with no date "when";
+                    # and "population of X" needs a fact about population *and* X, not one
+                    # that mentions X's neighbour's population.
+                    not unmet & _HARD_INTENTS
+                    and all(a in entry.head and b in entry.head for a, b in query.bindings),
                 )
             )
         scored.sort(key=lambda s: (-s.score, s.fact.id))

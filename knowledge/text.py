@@ -55,7 +55,7 @@ STOPWORDS = frozenset(
 LIGHT_WORDS = frozenset(
     """
     conduct conducted launch launched mount mounted perform performed stage staged undertake
-    undertaken
+    undertaken man men person persons people anyone anybody everyone everybody someone somebody
     able accept actually add affect again ago allow allowed almost already among amount another
     appear apply around away back bad become became believe best better big
     both bring brought build built buy bought call came can care carry carried case
@@ -95,9 +95,37 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("when",), "when"),
     (("where",), "where"),
     (("why",), "why"),
+    (("date",), "when"),
+    (("dates",), "when"),
+    (("year",), "when"),
+    (("number",), "count"),
+    (("numbers",), "count"),
+    (("figure",), "count"),
+    (("figures",), "count"),
 )
 
+# Words that only say what kind of answer is wanted ("offensive date", "number of fighters"):
+# they set the intent and are not topic words.
+INTENT_WORDS = frozenset({"date", "dates", "year", "number", "numbers", "figure", "figures"})
+
 _stemmer = snowballstemmer.stemmer("english")
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _bindings(
+    folded: Sequence[str], terms: Sequence[str], spans: Sequence[tuple[int, int]]
+) -> tuple[tuple[str, str], ...]:
+    """``(attribute, entity)`` pairs written "<attribute> of <entity>" ("population of Kayes")."""
+    ends = {end: term for term, (_, end) in zip(terms, spans, strict=True)}
+    starts = {start: term for term, (start, _) in zip(terms, spans, strict=True)}
+    pairs: list[tuple[str, str]] = []
+    for i, word in enumerate(folded):
+        if word != "of" or i not in ends:
+            continue
+        j = i + 2 if i + 1 < len(folded) and folded[i + 1] in _ARTICLES else i + 1
+        if j in starts:
+            pairs.append((ends[i], starts[j]))
+    return tuple(pairs)
 
 
 @lru_cache(maxsize=65536)
@@ -149,6 +177,7 @@ class Analysis:
     words: tuple[str, ...]
     intent: frozenset[str]
     spans: tuple[tuple[int, int], ...] = ()
+    bindings: tuple[tuple[str, str], ...] = ()
 
     def source(self, index: int) -> tuple[str, ...]:
         """The words that term ``index`` was made from."""
@@ -209,11 +238,18 @@ class Analyzer:
             # A single stopword is dropped; a glossary phrase is kept even if it is made of them.
             # A lone stopword is dropped even when the glossary knows it ("help" alone is a
             # plea, not a topic); a glossary phrase made of stopwords is kept.
-            if end - start == 1 and (folded[start] in STOPWORDS or len(folded[start]) == 1):
+            word = folded[start]
+            if end - start == 1 and (word in STOPWORDS or word in INTENT_WORDS or len(word) == 1):
                 continue
             terms.append(term)
             spans.append((start, end))
-        return Analysis(tuple(terms), tuple(folded), intent_of(folded), tuple(spans))
+        return Analysis(
+            tuple(terms),
+            tuple(folded),
+            intent_of(folded),
+            tuple(spans),
+            _bindings(folded, terms, spans),
+        )
 
     def analyse(self, text: str) -> Analysis:
         """Analyse a text: fold, split, stem, rewrite glossary phrases, drop stopwords."""
