@@ -140,3 +140,41 @@ def test_any_unicode_query_gets_a_verdict(query: str) -> None:
 def test_only_active_facts_are_indexed(facts: tuple[Fact, ...]) -> None:
     """len() counts the facts that can answer."""
     assert len(Matcher(facts, GLOSSARY)) == len(facts)
+
+
+def test_attribute_of_another_entity_is_no_match() -> None:
+    """'population of X' is not answered by a fact about Y that merely mentions X."""
+    kayes = dataclasses.replace(
+        FACTS[2],
+        answer="Kayes, a city of 127,000 people, and Nioro du Sahel have been blockaded.",
+        keys=("Kayes population", "Kayes blockade"),
+    )
+    matcher = Matcher((kayes,), GLOSSARY)
+    assert matcher.ask("population of Kayes").status == "answered"
+    assert matcher.ask("population of Nioro").status == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("query", "fact_id"),
+    [
+        ("feul supply", "fuel-imports"),  # also one edit from "fell", "feud": the facts decide
+        ("waht is the kayes population", "kayes"),  # a typo of a question word is dropped
+        ("ogita", None),  # an unknown name stays unknown
+    ],
+)
+def test_typo_readings(matcher: Matcher, query: str, fact_id: str | None) -> None:
+    """Typos are read the way the facts support; function-word typos vanish."""
+    answer = matcher.ask(query)
+    assert (answer.fact.id if answer.fact else None) == fact_id
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("how many fighters does JNIM have", "answered"),  # the fact has a number
+        ("when did JNIM get its fighters", "no_match"),  # ... but no date
+    ],
+)
+def test_count_and_when_need_a_number_or_a_date(matcher: Matcher, query: str, status: str) -> None:
+    """A "how many" question needs a fact with a number, a "when" question one with a date."""
+    assert matcher.ask(query).status == status

@@ -95,3 +95,36 @@ def test_analyse_never_raises(text: str) -> None:
     """Any Unicode string, lone surrogates included, analyses without error."""
     analysis = Analyzer(GLOSSARY).analyse(text)
     assert all(term and " " not in term for term in analysis.terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "bindings"),
+    [
+        ("population of Kayes", (("popul", "kay"),)),
+        ("what is the population of the Ivory Coast", (("popul", "cote_divoir"),)),
+        ("leaders of GSIM", (("lead", "jnim"),)),
+        ("fuel imports", ()),
+        ("of", ()),
+        ("population of", ()),
+    ],
+)
+def test_bindings_pair_an_attribute_with_its_entity(
+    text: str, bindings: tuple[tuple[str, str], ...]
+) -> None:
+    """ "A of B" is recorded so that a fact must be about both A and B."""
+    assert Analyzer(GLOSSARY).analyse(text).bindings == bindings
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "terms"),
+    [
+        ("HTS offensive date", {"when"}, ("hts", "offens")),
+        ("number of fighters", {"count"}, ("fighter",)),
+    ],
+)
+def test_intent_words_set_intent_and_leave_the_terms(
+    text: str, intent: set[str], terms: tuple[str, ...]
+) -> None:
+    """Words like "date" or "number" ask for a kind of answer; they are not topics."""
+    analysis = Analyzer(GLOSSARY).analyse(text)
+    assert (analysis.intent, analysis.terms) == (intent, terms)
