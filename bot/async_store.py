@@ -16,13 +16,18 @@ from datetime import date
 from types import TracebackType
 from typing import Protocol, TypeVar
 
+from knowledge.curation import Curator
 from knowledge.models import Alternative, Answer, Fact
+from knowledge.store import FactStore
 
 T = TypeVar("T")
 
 
 class DeskAPI(Protocol):
     """What the bot needs from ``knowledge.desk.Desk``."""
+
+    @property
+    def store(self) -> FactStore: ...
 
     def ask(
         self,
@@ -130,6 +135,14 @@ class AsyncDesk:
     async def today(self) -> date:
         """The desk's today (staleness is judged against it)."""
         return await self.run(lambda d: d.today())
+
+    async def curate(self, actor: str, guild_id: int | None, call: Callable[[Curator], T]) -> T:
+        """Run a moderator action (``call`` gets a :class:`Curator` acting as ``actor``).
+
+        Like every call it runs on the store's one thread, so moderators' writes are
+        serialised with each other and with the questions being answered.
+        """
+        return await self.run(lambda d: call(Curator(d.store, actor, guild_id=guild_id)))
 
     async def close(self) -> None:
         """Close the desk on its own thread, then stop the thread."""

@@ -13,10 +13,12 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from knowledge.desk import Desk, load_seed_dir, open_desk
+from knowledge.digest import build_digest, render_digest_text
 from knowledge.errors import KnowledgeError, ValidationError
 from knowledge.files import check_seeds, write_fact_files
 from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topics_to_text
@@ -118,6 +120,34 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
+    """Preview the digest: new and changed facts, reviews due, most asked, unanswered, feedback."""
+    if not args.preview:
+        raise UsageError("the bot posts digests; the command line can only --preview them")
+    desk = _desk(args)
+    try:
+        until = desk.clock()
+        since = args.since or desk.store.digest_since(args.guild) or until - timedelta(days=1)
+        if since > until:
+            raise UsageError(f"--since {since.date().isoformat()} is in the future")
+        inputs = desk.store.digest_inputs(since, until, guild_id=args.guild)
+        digest = build_digest(
+            inputs, since=since, until=until, today=desk.today(), matcher=desk.matcher
+        )
+        print(render_digest_text(digest), file=out)
+    finally:
+        desk.close()
+    return 0
+
+
+def _since_date(text: str) -> datetime:
+    """``YYYY-MM-DD`` as the start of that day in UTC."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Start the Discord bot with settings from the environment or .env."""
     from .config import load_settings  # Discord is imported only where it is used.
@@ -169,6 +199,20 @@ def build_parser() -> argparse.ArgumentParser:
         "dir", nargs="?", type=Path, help="seeds directory (default: --seeds)"
     )
     add("export", cmd_export).add_argument("dir", type=Path, help="directory to write into")
+    p = add("digest", cmd_digest)
+    p.add_argument("--preview", action="store_true", help="print the digest instead of posting it")
+    p.add_argument(
+        "--since",
+        type=_since_date,
+        metavar="YYYY-MM-DD",
+        help="start of the period (default: the end of the last digest, or 1 day ago)",
+    )
+    p.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="only this server's questions and feedback, since its last digest",
+    )
     add("run", cmd_run)
     add("sync", cmd_sync).add_argument(
         "--global", dest="globally", action="store_true", help="sync to every guild (slow to show)"

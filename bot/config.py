@@ -42,6 +42,7 @@ class Settings:
     prefix: str = "!"
     guild_ids: tuple[int, ...] = ()
     mod_role_id: int | None = None
+    modlog_channel_id: int | None = None
     log_level: str = "INFO"
     repeat_window: float = 600.0
     ask_rate: int = 5
@@ -100,6 +101,7 @@ def load_settings(
         prefix=prefix,
         guild_ids=_ids(env, "SITREP_GUILD_IDS"),
         mod_role_id=_snowflake(env, "SITREP_MOD_ROLE_ID"),
+        modlog_channel_id=_snowflake(env, "SITREP_MODLOG_CHANNEL_ID"),
         log_level=level,
         repeat_window=_seconds(env, "SITREP_REPEAT_WINDOW", 600.0),
         ask_rate=rate,

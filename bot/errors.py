@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import errors as kerr
-from knowledge.layout import MAX_QUERY, echo
+from knowledge.layout import MAX_QUERY, echo, plain, render_problems
 
 from .async_store import Busy, StoreClosed
 
@@ -27,6 +27,14 @@ class Throttled(app_commands.CheckFailure, commands.CheckFailure):
         super().__init__(f"throttled for {retry_after:.1f}s")
         self.retry_after = retry_after
         self.quiet = quiet  # already told during this wait: say nothing more
+
+
+class NotModerator(app_commands.CheckFailure):
+    """A moderators' command was used by someone without the role or Manage Server."""
+
+
+class NotThisGuild(app_commands.CheckFailure):
+    """A moderators' command was used in a server that is not in SITREP_GUILD_IDS."""
 
 
 class QueryTooLong(commands.UserInputError):
@@ -62,6 +70,38 @@ def user_message(error: BaseException) -> str | None:
             return "Ask me about a topic, for example “who leads JNIM”."
         case QueryTooLong():
             return f"Questions are limited to {MAX_QUERY} characters; please shorten yours."
+        case kerr.ValidationError():
+            return render_problems(error.problems)
+        case kerr.FactLocked():
+            return f"“{echo(error.fact_id, 64)}” is locked: unlock it first with /fact unlock."
+        case kerr.FactExists():
+            return (
+                f"A fact with the id “{echo(error.fact_id, 64)}” already exists: "
+                "choose another id, or change it with /fact edit."
+            )
+        case kerr.KeyConflict():
+            return (
+                f"The key “{echo(error.key, 120)}” already belongs to "
+                f"“{echo(plain(error.owner_title, 100), 120)}” (`{echo(error.owner_id, 64)}`): "
+                "remove it there first, or choose another key."
+            )
+        case kerr.RevisionNotFound():
+            return (
+                f"“{echo(error.fact_id, 64)}” has no revision {error.rev}: "
+                "see /fact history for the numbers."
+            )
+        case kerr.EditConflict():
+            return (
+                f"Someone changed {', '.join(error.fields)} of “{echo(error.fact_id, 64)}” "
+                f"while you were editing (now rev {error.rev}). Nothing was saved: "
+                "open /fact edit again to see their change."
+            )
+        case kerr.DocumentNotFound():
+            return f"There is no source document “{echo(error.document_id, 64)}”."
+        case NotModerator():
+            return "Only moderators can do that: the moderator role, or Manage Server."
+        case NotThisGuild():
+            return "Sitrep's moderator commands are not enabled in this server."
         case Throttled(quiet=True):
             return None
         case Throttled() | commands.CommandOnCooldown() | app_commands.CommandOnCooldown():

@@ -131,10 +131,17 @@ class InteractionDestination:
     echo_query = True  # others in the channel do not see the typed option
 
     def __init__(
-        self, interaction: discord.Interaction[Any], *, defer_after: float = DEFER_AFTER
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        defer_after: float = DEFER_AFTER,
+        private: bool = False,
     ) -> None:
         self.interaction = interaction
         self.defer_after = defer_after
+        # Whether a deferral is private: Discord fixes a deferred reply's visibility at the
+        # defer, so a private reply to slow work must say so then, not when it is sent.
+        self.private = private
 
     @property
     def user_id(self) -> int:
@@ -160,7 +167,7 @@ class InteractionDestination:
         except TimeoutError:
             if not self.interaction.response.is_done():
                 try:
-                    await self.interaction.response.defer(thinking=True)
+                    await self.interaction.response.defer(thinking=True, ephemeral=self.private)
                 except BaseException:
                     task.cancel()  # nobody will read its result now
                     raise

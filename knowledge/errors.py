@@ -120,3 +120,13 @@ class DigestNotConfigured(KnowledgeError):
     def __init__(self, guild_id: int) -> None:
         super().__init__(f"no digest is set up for guild {guild_id}")
         self.guild_id = guild_id
+
+
+class EditConflict(KnowledgeError):
+    """Someone else changed the same fields since the copy an edit was prepared from."""
+
+    def __init__(self, fact_id: str, fields: list[str], rev: int) -> None:
+        super().__init__(f"fact {fact_id!r} changed meanwhile (now rev {rev}): {', '.join(fields)}")
+        self.fact_id = fact_id
+        self.fields = list(fields)
+        self.rev = rev

@@ -32,6 +32,7 @@ import sqlite_utils
 from .digest import key_date, make_settings
 from .errors import (
     DigestNotConfigured,
+    EditConflict,
     FactExists,
     FactLocked,
     FactNotFound,
@@ -414,6 +415,39 @@ class FactStore:
         return self._change(
             fact_id, "edit", lambda fact: replace(fact, **changes), actor, guild_id, reason
         )
+
+    def merge_edit(
+        self,
+        fact_id: str,
+        base: Fact,
+        *,
+        actor: str,
+        guild_id: int | None = None,
+        reason: str = "",
+        **changes: Any,
+    ) -> Fact:
+        """:meth:`edit` for changes prepared from an older copy ``base`` (say, a filled form).
+
+        Only the given fields are written, so other fields changed meanwhile are kept. A
+        given field that someone else changed since ``base``, to a different value, raises
+        :class:`EditConflict` naming it; the check and the write share one transaction.
+        """
+        unknown = sorted(set(changes) - EDITABLE_FIELDS)
+        if unknown:
+            raise TypeError(f"merge_edit() cannot change {', '.join(unknown)}")
+        wanted = {name: _plain(value) for name, value in changes.items()}
+
+        def merge(current: Fact) -> Fact:
+            clashes = sorted(
+                name
+                for name, value in wanted.items()
+                if _plain(getattr(current, name)) not in (_plain(getattr(base, name)), value)
+            )
+            if clashes:
+                raise EditConflict(fact_id, clashes, current.rev)
+            return replace(current, **wanted)
+
+        return self._change(fact_id, "edit", merge, actor, guild_id, reason)
 
     def add_key(
         self, fact_id: str, key: str, *, actor: str, guild_id: int | None = None, reason: str = ""
@@ -1210,6 +1244,11 @@ class FactStore:
 def _tuples(fact: Fact) -> Fact:
     """The fact with keys, tags and sources as tuples (callers may hand in lists)."""
     return replace(fact, keys=tuple(fact.keys), tags=tuple(fact.tags), sources=tuple(fact.sources))
+
+
+def _plain(value: Any) -> Any:
+    """A field's value for comparison: lists as tuples (a form gives lists, the store tuples)."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _raise_problems(problems: list[Problem]) -> None:

@@ -163,7 +163,7 @@ def test_export_then_load_round_trips(db: Path, tmp_path: Path) -> None:
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     """Every subcommand answers --help."""
-    for command in ("ask", "show", "topics", "load", "check", "export", "run", "sync"):
+    for command in ("ask", "show", "topics", "load", "check", "export", "run", "sync", "digest"):
         with pytest.raises(SystemExit) as exc:
             main([command, "--help"])
         assert exc.value.code == 0

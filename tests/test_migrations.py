@@ -162,3 +162,83 @@ def test_schema_constraints_hold(db: sqlite_utils.Database, sql: str) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         db.execute(sql)
     assert not db.conn.in_transaction
+
+
+# --- v2: digests and feedback -----------------------------------------------------------------
+
+V2_TABLES = {"digest_settings", "digest_changes", "digest_runs", "feedback", "salts"}
+SETTINGS = "INSERT INTO digest_settings VALUES"
+
+
+def v1_with_data(db: sqlite_utils.Database) -> None:
+    """A v1 database holding a fact with a key, a source, a revision and a logged query."""
+    assert migrate(db, MIGRATIONS[:1]) == 1
+    statements = [
+        "INSERT INTO documents (id, title) VALUES ('brief', 'A brief')",
+        "INSERT INTO facts (id, title, answer, as_of, rev, created_at, updated_at)"
+        " VALUES ('f', 'Title', 'Answer.', '2025-11-04', 1, '2025-11-04T00:00:00', "
+        "'2025-11-04T00:00:00')",
+        "INSERT INTO fact_keys VALUES ('f', 0, 'a key', 'a key', 1)",
+        "INSERT INTO fact_sources (fact_id, position, document_id, quote)"
+        " VALUES ('f', 0, 'brief', 'quoted')",
+        "INSERT INTO revisions (fact_id, rev, action, actor, at, after)"
+        " VALUES ('f', 1, 'add', 'me', '2025-11-04T00:00:00+00:00', '{}')",
+        "INSERT INTO queries (at, query, status, fact_id, score)"
+        " VALUES ('2025-11-04T00:00:00+00:00', 'q', 'answered', 'f', 90.0)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+def test_v2_on_a_v1_database_keeps_every_row(db: sqlite_utils.Database) -> None:
+    """Upgrading a v1 database adds the v2 tables and leaves every v1 row as it was."""
+    v1_with_data(db)
+    before = rows(db)
+    assert migrate(db) == SCHEMA_VERSION == 2
+    after = rows(db)
+    assert {name: after[name] for name in before} == before
+    assert set(db.table_names()) >= V1_TABLES | V2_TABLES
+    assert after["salts"][0][0] == "feedback" and len(after["salts"][0][1]) == 32
+    store = FactStore(db)
+    assert store.get("f").keys == ("a key",)
+    assert store.digest_settings(1) is None and store.queries()[0].query == "q"
+
+
+def test_each_database_gets_its_own_salt(tmp_path: Path) -> None:
+    """The feedback salt is random per database."""
+    salts = []
+    for name in ("a.db", "b.db"):
+        database = open_db(tmp_path / name)
+        migrate(database)
+        salts.append(database.conn.execute("SELECT value FROM salts").fetchone()[0])
+        database.close()
+    assert salts[0] != salts[1]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        f"{SETTINGS} (1, 2, 'weekly', '08:00', 'UTC', NULL, 1, 0, 'm', 'x', '')",
+        f"{SETTINGS} (1, 2, 'daily', '08:00', 'UTC', 3, 1, 0, 'm', 'x', '')",
+        f"{SETTINGS} (1, 2, 'hourly', '08:00', 'UTC', NULL, 1, 0, 'm', 'x', '')",
+        "INSERT INTO digest_runs (guild_id, period_key, status, at) VALUES (1, 'k', 'sent', 'x')",
+        "INSERT INTO feedback (at, message_id, voter, vote) VALUES ('x', 1, 'v', 0)",
+    ],
+)
+def test_v2_constraints_hold(db: sqlite_utils.Database, sql: str) -> None:
+    """v2's CHECK constraints reject rows the store would never write."""
+    migrate(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(sql)
+
+
+def test_period_is_unique_per_guild(db: sqlite_utils.Database) -> None:
+    """The same period cannot be recorded twice for one guild, even by raw SQL."""
+    migrate(db)
+    insert = (
+        "INSERT INTO digest_runs (guild_id, period_key, status, at) VALUES (?, 'k', 'posted', 'x')"
+    )
+    db.execute(insert, [1])
+    db.execute(insert, [2])
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        db.execute(insert, [1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,11 @@ import pytest
 import sqlite_utils
 
 from knowledge.errors import (
+    DigestNotConfigured,
     FactExists,
     FactLocked,
     FactNotFound,
+    InvalidSetting,
     KeyConflict,
     RevisionNotFound,
     ValidationError,
@@ -887,3 +889,294 @@ def test_busy_database_fails_cleanly_then_recovers(
     other.execute("ROLLBACK")
     other.close()
     assert store.edit(LEADER.id, title="Later", actor="b").title == "Later"
+
+
+# --- digest settings --------------------------------------------------------------------------
+
+LONDON_DAILY: dict[str, Any] = {
+    "channel_id": 20,
+    "schedule": "daily",
+    "local_time": "8:30",
+    "timezone": "europe/london",
+}
+
+
+def test_set_digest_normalises_stores_and_logs(store: FactStore, db_path: Path) -> None:
+    """Settings are validated, normalised, readable from a fresh connection and logged."""
+    settings = store.set_digest(10, **LONDON_DAILY, actor="mod#1", reason="first setup")
+    assert (settings.local_time, settings.timezone, settings.weekday) == (
+        time(8, 30),
+        "Europe/London",
+        None,
+    )
+    assert settings.configured_by == "mod#1" and settings.configured_at is not None
+    assert store.digest_settings(10) == settings
+    assert store.digest_settings(11) is None
+    with fresh(db_path) as conn:
+        assert conn.execute("SELECT local_time, timezone FROM digest_settings").fetchall() == [
+            ("08:30", "Europe/London")
+        ]
+    (change,) = store.digest_history(10)
+    assert (change.action, change.actor, change.reason, change.before) == (
+        "set",
+        "mod#1",
+        "first setup",
+        None,
+    )
+    assert change.after is not None and change.after["local_time"] == "08:30"
+
+
+def test_set_digest_same_settings_writes_nothing(
+    store: FactStore, db: sqlite_utils.Database
+) -> None:
+    """Setting what is already set is a no-op, however it is spelled."""
+    first = store.set_digest(10, **LONDON_DAILY, actor="mod")
+    before = dump(db)
+    again = store.set_digest(10, **(LONDON_DAILY | {"local_time": "08:30"}), actor="other")
+    assert again == first and dump(db) == before
+
+
+def test_set_digest_change_is_logged_with_before_and_after(store: FactStore) -> None:
+    """A changed setting replaces the row and appends a change with both states."""
+    store.set_digest(10, **LONDON_DAILY, actor="mod")
+    weekly = store.set_digest(
+        10, **(LONDON_DAILY | {"schedule": "weekly", "weekday": "fri"}), actor="mod2"
+    )
+    assert (weekly.schedule, weekly.weekday, weekly.configured_by) == ("weekly", 4, "mod2")
+    changes = store.digest_history(10)
+    assert [c.action for c in changes] == ["set", "set"]
+    assert changes[1].before is not None and changes[1].before["schedule"] == "daily"
+    assert changes[1].after is not None and changes[1].after["weekday"] == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "setting"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"local_time": "25:00"}, "time"),
+        ({"schedule": "weekly", "weekday": "someday"}, "weekday"),
+        ({"schedule": "weekly"}, "weekday"),
+        ({"channel_id": -1}, "channel"),
+    ],
+)
+def test_set_digest_refuses_invalid_settings(
+    store: FactStore, db: sqlite_utils.Database, change: dict[str, Any], setting: str
+) -> None:
+    """An invalid setting raises InvalidSetting and writes nothing."""
+    before = dump(db)
+    with pytest.raises(InvalidSetting) as caught:
+        store.set_digest(10, **(LONDON_DAILY | change), actor="mod")
+    assert caught.value.setting == setting
+    assert dump(db) == before and not db.conn.in_transaction
+
+
+def test_set_digest_needs_an_actor(store: FactStore) -> None:
+    """Like every change, digest settings record who made them."""
+    with pytest.raises(ValueError, match="actor"):
+        store.set_digest(10, **LONDON_DAILY, actor=" ")
+
+
+def test_disable_and_reenable_digest(store: FactStore) -> None:
+    """Disabling keeps the settings with a reason; set_digest turns it back on."""
+    store.set_digest(10, **LONDON_DAILY, actor="mod")
+    off = store.disable_digest(10, "403 Forbidden on the digest channel")
+    assert not off.enabled and off.disabled_reason == "403 Forbidden on the digest channel"
+    assert store.disable_digest(10, "again") == off  # already off: no-op
+    on = store.set_digest(10, **LONDON_DAILY, actor="mod")
+    assert on.enabled and on.disabled_reason == ""
+    assert [(c.action, c.actor) for c in store.digest_history(10)] == [
+        ("set", "mod"),
+        ("disable", "sitrep"),
+        ("set", "mod"),
+    ]
+
+
+def test_disable_unknown_digest(store: FactStore) -> None:
+    """Disabling a digest that was never set up is a named error."""
+    with pytest.raises(DigestNotConfigured, match="guild 99"):
+        store.disable_digest(99, "why")
+
+
+def test_all_digest_settings(store: FactStore) -> None:
+    """Every guild's settings by guild id; enabled_only leaves out disabled ones."""
+    for guild in (30, 10, 20):
+        store.set_digest(guild, **LONDON_DAILY, actor="mod")
+    store.disable_digest(20, "gone")
+    assert [s.guild_id for s in store.all_digest_settings()] == [10, 20, 30]
+    assert [s.guild_id for s in store.all_digest_settings(enabled_only=True)] == [10, 30]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE digest_changes SET actor = 'x'", "DELETE FROM digest_changes"],
+)
+def test_digest_changes_are_append_only(
+    store: FactStore, db: sqlite_utils.Database, sql: str
+) -> None:
+    """The settings' change log cannot be rewritten."""
+    store.set_digest(10, **LONDON_DAILY, actor="mod")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(sql)
+
+
+# --- digest runs ------------------------------------------------------------------------------
+
+
+def test_record_digest_run_is_exactly_once(store: FactStore, db_path: Path) -> None:
+    """A period is recorded once: a second posted or skipped for it is refused."""
+    assert not store.digest_posted(10, "2026-03-29")
+    assert store.record_digest_run(10, "2026-03-29", "posted", message_id=555)
+    assert store.digest_posted(10, "2026-03-29")
+    assert not store.record_digest_run(10, "2026-03-29", "posted", message_id=556)
+    assert not store.record_digest_run(10, "2026-03-29", "skipped")
+    assert not store.record_digest_run(10, "2026-03-29", "failed")
+    (run,) = store.digest_runs(10)
+    assert (run.status, run.message_id, run.attempts) == ("posted", 555, 1)
+    assert not store.digest_posted(11, "2026-03-29")  # per guild
+    with fresh(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM digest_runs").fetchone() == (1,)
+
+
+def test_failed_run_may_be_retried_then_settled(store: FactStore) -> None:
+    """A failed attempt does not settle the period; retries count; success settles it."""
+    assert store.record_digest_run(10, "2026-W13", "failed", note="503")
+    assert not store.digest_posted(10, "2026-W13")
+    assert store.record_digest_run(10, "2026-W13", "failed", note="429")
+    assert store.record_digest_run(10, "2026-W13", "posted", message_id=9)
+    (run,) = store.digest_runs(10)
+    assert (run.status, run.attempts, run.note, run.message_id) == ("posted", 3, "", 9)
+    assert store.digest_posted(10, "2026-W13")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE digest_runs SET status = 'failed'", "DELETE FROM digest_runs"],
+)
+def test_settled_runs_cannot_be_undone(
+    store: FactStore, db: sqlite_utils.Database, sql: str
+) -> None:
+    """Even raw SQL cannot reopen or remove a posted period."""
+    store.record_digest_run(10, "2026-03-29", "posted", message_id=1)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(sql)
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "error"),
+    [("2026-03-29", "sent", "status"), ("", "posted", "period key"), (" ", "skipped", "period")],
+)
+def test_record_digest_run_refuses_bad_values(
+    store: FactStore, key: str, status: Any, error: str
+) -> None:
+    """Unknown statuses and empty keys are bugs in the caller."""
+    with pytest.raises(ValueError, match=error):
+        store.record_digest_run(10, key, status)
+
+
+def test_last_run_and_since(store: FactStore, clock: TickClock) -> None:
+    """The last settled run goes by period date; the next window starts at covered_until."""
+    assert store.last_digest_run(10) is None and store.digest_since(10) is None
+    end = datetime(2026, 3, 4, 8, tzinfo=UTC)
+    store.record_digest_run(10, "2026-03-04", "posted", message_id=1, covered_until=end)
+    store.record_digest_run(10, "2026-03-02", "skipped", note="missed while down")
+    store.record_digest_run(10, "2026-03-05", "failed")
+    store.record_digest_run(20, "2026-03-06", "posted", covered_until=end + timedelta(days=2))
+    last = store.last_digest_run(10)
+    assert last is not None and (last.period_key, last.status) == ("2026-03-04", "posted")
+    assert store.digest_since(10) == end
+    assert store.digest_since() == end + timedelta(days=2)
+
+
+# --- answer feedback --------------------------------------------------------------------------
+
+
+def test_feedback_one_vote_per_user_per_answer(store: FactStore) -> None:
+    """A repeated vote changes nothing; a changed vote replaces the old one."""
+    assert store.record_feedback(500, 42, -1, fact_id=LEADER.id, guild_id=1)
+    assert not store.record_feedback(500, 42, -1, fact_id=LEADER.id, guild_id=1)
+    assert store.feedback_summary() == [(LEADER.id, 0, 1)]
+    assert store.record_feedback(500, 42, 1, fact_id=LEADER.id, guild_id=1)
+    assert store.feedback_summary() == [(LEADER.id, 1, 0)]
+    assert store.record_feedback(500, 43, -1, fact_id=LEADER.id, guild_id=1)
+    assert store.record_feedback(501, 42, -1, fact_id=LEADER.id, guild_id=1)
+    assert store.feedback_summary() == [(LEADER.id, 1, 2)]
+
+
+def test_feedback_never_stores_the_user(store: FactStore, db: sqlite_utils.Database) -> None:
+    """Only a keyed hash per (answer, user) is kept; it does not link one user's answers."""
+    user = 123456789012345678
+    store.record_feedback(500, user, -1, fact_id=LEADER.id)
+    store.record_feedback(501, user, -1, fact_id=LEADER.id)
+    rows = db.conn.execute("SELECT * FROM feedback").fetchall()
+    assert str(user) not in repr(rows)
+    voters = [row[0] for row in db.conn.execute("SELECT voter FROM feedback")]
+    assert len(set(voters)) == 2
+
+
+def test_feedback_by_query_id_finds_the_fact(store: FactStore) -> None:
+    """Feedback given for a logged query counts for the fact that answered it."""
+    store.log_query(Answer("who leads jnim", "answered", 90.0, store.get(LEADER.id)))
+    (query,) = store.queries()
+    store.record_feedback(500, 1, -1, query_id=query.id)
+    assert store.feedback_summary() == [(LEADER.id, 0, 1)]
+
+
+@pytest.mark.parametrize(
+    ("vote", "fact_id", "error"),
+    [(0, "f", "vote"), (2, "f", "vote"), (True, "f", "vote"), (1, None, "fact_id or the query_id")],
+)
+def test_feedback_refuses_bad_values(
+    store: FactStore, vote: Any, fact_id: str | None, error: str
+) -> None:
+    """A vote is +1 or -1 about a fact or a query."""
+    with pytest.raises(ValueError, match=error):
+        store.record_feedback(500, 1, vote, fact_id=fact_id)
+
+
+def test_feedback_summary_window_guild_and_order(store: FactStore, clock: TickClock) -> None:
+    """Counts per fact in the window and guild, most down votes first."""
+    store.record_feedback(1, 1, -1, fact_id=FUEL.id, guild_id=1)
+    cut = clock.now + timedelta(seconds=1)
+    store.record_feedback(2, 1, 1, fact_id=LEADER.id, guild_id=1)
+    store.record_feedback(3, 1, -1, fact_id=LEADER.id, guild_id=2)
+    store.record_feedback(3, 2, -1, fact_id=LEADER.id, guild_id=2)
+    store.record_feedback(4, 1, -1, fact_id=FUEL.id, guild_id=1)
+    assert store.feedback_summary() == [(FUEL.id, 0, 2), (LEADER.id, 1, 2)]
+    assert store.feedback_summary(cut) == [(LEADER.id, 1, 2), (FUEL.id, 0, 1)]
+    assert store.feedback_summary(guild_id=1) == [(FUEL.id, 0, 2), (LEADER.id, 1, 0)]
+    assert store.feedback_summary(until=cut) == [(FUEL.id, 0, 1)]
+
+
+# --- digest inputs ----------------------------------------------------------------------------
+
+
+def test_revisions_window(store: FactStore, clock: TickClock) -> None:
+    """Revisions of every fact at or after since and before until, in order."""
+    cut = clock.now + timedelta(seconds=1)
+    store.edit(LEADER.id, title="New title", actor="b")
+    store.retire(FUEL.id, actor="b")
+    assert len(store.revisions()) == 4
+    assert [(r.fact_id, r.action) for r in store.revisions(since=cut)] == [
+        (LEADER.id, "edit"),
+        (FUEL.id, "retire"),
+    ]
+    assert [r.action for r in store.revisions(until=cut)] == ["add", "add"]
+
+
+def test_digest_inputs_window_and_guild(store: FactStore, clock: TickClock) -> None:
+    """Inputs hold every fact, the window's revisions, and the guild's questions and votes."""
+    since = clock.now + timedelta(seconds=1)
+    store.retire(FUEL.id, actor="b")
+    store.log_query(Answer("q1", "no_match", 1.0), guild_id=1)
+    store.log_query(Answer("q2", "no_match", 1.0), guild_id=2)
+    store.record_feedback(1, 1, -1, fact_id=LEADER.id, guild_id=2)
+    until = clock.now + timedelta(seconds=1)
+    store.log_query(Answer("late", "no_match", 1.0), guild_id=1)
+    inputs = store.digest_inputs(since, until, guild_id=1)
+    assert {f.id for f in inputs.facts} == {LEADER.id, FUEL.id}
+    assert [r.action for r in inputs.revisions] == ["retire"]
+    assert [q.query for q in inputs.queries] == ["q1"]
+    assert inputs.feedback == ()
+    everyone = store.digest_inputs(since, until)
+    assert [q.query for q in everyone.queries] == ["q1", "q2"]
+    assert everyone.feedback == ((LEADER.id, 0, 1),)

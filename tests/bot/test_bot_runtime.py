@@ -296,7 +296,7 @@ class _FakeResponse:
     def is_done(self) -> bool:
         return self.deferred_at is not None
 
-    async def defer(self, *, thinking: bool = False) -> None:
+    async def defer(self, *, thinking: bool = False, ephemeral: bool = False) -> None:
         self.deferred_at = time.monotonic()
 
 

@@ -1,0 +1,258 @@
+"""Moderators' actions on the fact store, for the bot and the CLI alike.
+
+Every write goes through :class:`~knowledge.store.FactStore`, which validates, enforces
+locks and records a revision in the same transaction. The :class:`Curator` adds what a
+person at a form or a terminal needs around it: document sources described from their
+document, edits from a form merged with changes made meanwhile, the revision each action
+wrote (for the reply and the mod-log), and fact-file import and export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from .drafts import FactDraft
+from .errors import FactExists, FactNotFound, Problem, ValidationError
+from .files import MAX_FILE_BYTES, fact_to_toml, load_fact_bytes
+from .models import Fact, Revision, Source, SyncReport
+from .store import FactStore
+from .validation import source_problems
+
+EXPORT_NAME: Final = "sitrep-facts-{date}.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an action did: the fact as it now is, and the revision written (``None``: no change)."""
+
+    fact: Fact
+    revision: Revision | None
+
+    @property
+    def changed(self) -> bool:
+        """True if the action wrote a revision."""
+        return self.revision is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """A checked fact file and what importing it would do (a dry run of the sync)."""
+
+    name: str
+    facts: tuple[Fact, ...]
+    report: SyncReport
+    replace: bool = False
+
+
+class Curator:
+    """One person's moderator actions on a store, stamped with who they are and where."""
+
+    def __init__(self, store: FactStore, actor: str, *, guild_id: int | None = None) -> None:
+        """Act on ``store`` as ``actor`` (e.g. ``discord:123`` or ``cli:ana``) in ``guild_id``."""
+        self.store = store
+        self.actor = actor
+        self.guild_id = guild_id
+
+    # --- single facts ------------------------------------------------------------------------
+
+    def check_new(self, fact_id: str, source: Source) -> Source:
+        """Refuse early what an ``add`` would refuse for its id or source; the described source.
+
+        Lets a form open only once its id is free and its quote is found, so nobody types a
+        whole fact to learn that the quote was wrong.
+        """
+        try:
+            self.store.get(fact_id)
+        except FactNotFound:
+            return self.describe(source)
+        raise FactExists(fact_id)
+
+    def describe(self, source: Source) -> Source:
+        """The source with its document's title, publisher, date and URL, after checking it.
+
+        Raises ValidationError if the document is unknown, the quote is not in it, or a URL
+        source lacks what it needs.
+        """
+        documents = self.store.documents()
+        problems = [
+            Problem(message, field=field)
+            for field, message in source_problems(source, documents, index=0)
+        ]
+        if problems:
+            raise ValidationError(problems)
+        doc = documents.get(source.document) if source.document is not None else None
+        if doc is None:
+            return source
+        return Source(source.quote, doc.id, doc.title, doc.publisher, doc.published, doc.url)
+
+    def add(self, fact_id: str, draft: FactDraft, source: Source, *, reason: str = "") -> Outcome:
+        """Add a new fact from a form and its first source."""
+        fact = draft.to_fact(fact_id, (self.describe(source),))
+        added = self.store.add(fact, actor=self.actor, guild_id=self.guild_id, reason=reason)
+        return Outcome(added, self._revision(added))
+
+    def edit(self, base: Fact, draft: FactDraft, *, reason: str = "") -> Outcome:
+        """Save a form that was filled from ``base``: only the fields the person changed.
+
+        A field someone else changed meanwhile is kept, unless this form changed it too:
+        then :class:`~knowledge.errors.EditConflict` and nothing is written.
+        """
+        changes = {k: v for k, v in draft.changes().items() if getattr(base, k) != v}
+        if not changes:
+            return Outcome(self.store.get(base.id), None)
+        return self._apply(
+            base.id,
+            lambda: self.store.merge_edit(
+                base.id, base, actor=self.actor, guild_id=self.guild_id, reason=reason, **changes
+            ),
+        )
+
+    def add_key(self, fact_id: str, key: str, *, reason: str = "") -> Outcome:
+        """Give the fact one more key (alias); a key it already has changes nothing."""
+        key = " ".join(key.split())
+        return self._apply(
+            fact_id,
+            lambda: self.store.add_key(
+                fact_id, key, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def remove_key(self, fact_id: str, key: str, *, reason: str = "") -> Outcome:
+        """Take a key (alias) off the fact."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.remove_key(
+                fact_id, key, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def add_source(self, fact_id: str, source: Source, *, reason: str = "") -> Outcome:
+        """Cite one more source; its quote must occur in its document."""
+        described = self.describe(source)
+        return self._apply(
+            fact_id,
+            lambda: self.store.add_source(
+                fact_id, described, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def remove_source(self, fact_id: str, number: int, *, reason: str = "") -> Outcome:
+        """Remove the source numbered ``number`` (1-based, as /sources lists them)."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.remove_source(
+                fact_id, number - 1, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def retire(self, fact_id: str, *, reason: str = "") -> Outcome:
+        """Take the fact out of service (it keeps its history and can be restored)."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.retire(
+                fact_id, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def restore(self, fact_id: str, *, reason: str = "") -> Outcome:
+        """Put a retired fact back in service."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.restore(
+                fact_id, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def lock(self, fact_id: str, *, reason: str = "") -> Outcome:
+        """Protect the fact from every change but unlock."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.lock(
+                fact_id, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def unlock(self, fact_id: str, *, reason: str = "") -> Outcome:
+        """Lift the lock."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.unlock(
+                fact_id, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def revert(self, fact_id: str, rev: int, *, reason: str = "") -> Outcome:
+        """Record a new revision that restores the state right after revision ``rev``."""
+        return self._apply(
+            fact_id,
+            lambda: self.store.revert(
+                fact_id, rev, actor=self.actor, guild_id=self.guild_id, reason=reason
+            ),
+        )
+
+    def history(self, fact_id: str) -> list[Revision]:
+        """The fact's revisions, oldest first."""
+        return self.store.history(fact_id)
+
+    # --- whole files -------------------------------------------------------------------------
+
+    def plan_import(self, data: bytes, name: str, *, replace: bool = False) -> ImportPlan:
+        """Check a fact file whole and say what importing it would do; nothing is written.
+
+        Every problem of the file is reported at once (ValidationError, with lines). Without
+        ``replace`` the file adds and changes facts; with it, active facts the file does not
+        mention are retired too.
+        """
+        if len(data) > MAX_FILE_BYTES:
+            problem = Problem(f"the file is larger than {MAX_FILE_BYTES // 1024} KiB", file=name)
+            raise ValidationError([problem])
+        facts = load_fact_bytes(data, self.store.documents(), name=name)
+        if not facts:
+            raise ValidationError([Problem("the file holds no [[fact]] tables", file=name)])
+        report = self.store.sync([], facts, actor=self.actor, retire_missing=replace, dry_run=True)
+        return ImportPlan(name, facts, report, replace)
+
+    def run_import(self, plan: ImportPlan) -> SyncReport:
+        """Import a planned file: checked again, then all of it or nothing, in one transaction."""
+        return self.store.sync(
+            [],
+            plan.facts,
+            actor=self.actor,
+            guild_id=self.guild_id,
+            reason=f"import of {plan.name}"[:200],
+            retire_missing=plan.replace,
+        )
+
+    def export(self, today: date) -> str:
+        """The active facts as one fact file, which ``sitrep import`` (or a seeds dir) loads."""
+        return export_toml(self.store.facts(), today)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _apply(self, fact_id: str, write: Callable[[], Fact]) -> Outcome:
+        """Run one single-fact write and find the revision it wrote, if any."""
+        before = self.store.get(fact_id).rev
+        fact = write()
+        return Outcome(fact, None if fact.rev == before else self._revision(fact))
+
+    def _revision(self, fact: Fact) -> Revision | None:
+        history = self.store.history(fact.id)
+        return next((rev for rev in reversed(history) if rev.rev == fact.rev), None)
+
+
+def export_toml(facts: list[Fact], today: date) -> str:
+    """Facts as a fact file with a short header saying what it is and how to load it."""
+    header = (
+        f"# Sitrep fact export of {today.isoformat()}: {len(facts)} active fact(s).\n"
+        "# Load it with `sitrep import FILE` or `/fact import`, or put it in a seeds\n"
+        "# directory's facts/ (beside the sources it cites) for `sitrep load`.\n\n"
+    )
+    return header + fact_to_toml(facts)
+
+
+def export_name(today: date) -> str:
+    """The file name of an export made on ``today``."""
+    return EXPORT_NAME.format(date=today.isoformat())

@@ -1,0 +1,115 @@
+"""`sitrep digest --preview`: the period since the last digest, a given date, or one day."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.paths import BUNDLED_SEEDS
+from knowledge.models import Answer
+from knowledge.store import FactStore, open_db
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A database path that does not exist yet."""
+    return tmp_path / "data" / "sitrep.db"
+
+
+def run(db: Path, *argv: str) -> tuple[int, str]:
+    """Run the CLI against ``db``; returns (status, stdout)."""
+    out = io.StringIO()
+    code = main(["--db", str(db), *argv], out=out)
+    return code, out.getvalue()
+
+
+def write(db: Path, *answers: tuple[str, int]) -> FactStore:
+    """Open the database as the bot would and log no_match questions (text, guild)."""
+    store = FactStore(open_db(db))
+    for text, guild in answers:
+        store.log_query(Answer(text, "no_match", 5.0), guild_id=guild)
+    return store
+
+
+def test_preview_since_a_date_lists_the_sections(db: Path) -> None:
+    """With --since, every fact loaded since is new; stale facts are due for review."""
+    code, out = run(db, "digest", "--preview", "--since", "2000-01-01")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].startswith("Sitrep digest — ")
+    assert lines[1].startswith("Since 2000-01-01: ")
+    new = lines[lines.index("New facts") + 1 :]
+    assert new[0].startswith("  - ") and new[0].endswith(")")  # "Title (id)"
+    assert any(line.startswith("  - … and ") for line in new)  # the seeds hold many facts
+
+
+def test_preview_defaults_to_the_end_of_the_last_digest(db: Path) -> None:
+    """Without --since the window starts where the last recorded digest ended."""
+    run(db, "topics")
+    store = write(db)
+    end = datetime(2026, 1, 1, tzinfo=UTC)
+    store.record_digest_run(7, "2025-12-31", "posted", message_id=1, covered_until=end)
+    store.db.close()
+    code, out = run(db, "digest", "--preview")
+    assert code == 0 and out.splitlines()[1].startswith("Since 2026-01-01: ")
+
+
+def test_preview_of_a_quiet_day_is_one_line(db: Path, tmp_path: Path) -> None:
+    """No facts, no questions in the last day: one line saying so."""
+    seeds = tmp_path / "seeds"
+    (seeds / "facts").mkdir(parents=True)
+    shutil.copytree(BUNDLED_SEEDS / "sources", seeds / "sources")
+    code, out = run(db, "--seeds", str(seeds), "digest", "--preview")
+    assert code == 0
+    assert out.startswith("No changes since ") and out.count("\n") == 1
+
+
+def test_preview_for_one_guild_shows_only_its_questions(db: Path) -> None:
+    """--guild keeps other servers' questions out."""
+    run(db, "topics")
+    write(db, ("price of bread in Gao", 1), ("weather in Timbuktu", 2)).db.close()
+    _, both = run(db, "digest", "--preview", "--since", "2000-01-01")
+    _, one = run(db, "digest", "--preview", "--since", "2000-01-01", "--guild", "1")
+    assert "price of bread in Gao" in both and "weather in Timbuktu" in both
+    assert "price of bread in Gao" in one and "weather in Timbuktu" not in one
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("digest",), "can only --preview"),
+        (("digest", "--preview", "--since", "2999-01-01"), "in the future"),
+    ],
+)
+def test_digest_usage_errors(
+    db: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    """Posting from the terminal or a future --since exits 2 with a message."""
+    code, out = run(db, *argv)
+    assert code == 2 and out == ""
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("since", ["2026-13-01", "yesterday", "01/03/2026"])
+def test_bad_since_date_is_a_usage_error(
+    db: Path, capsys: pytest.CaptureFixture[str], since: str
+) -> None:
+    """A --since that is not YYYY-MM-DD is refused by the parser."""
+    with pytest.raises(SystemExit) as exc:
+        run(db, "digest", "--preview", "--since", since)
+    assert exc.value.code == 2
+    assert "is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+def test_digest_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sitrep digest --help` describes the command and its options."""
+    with pytest.raises(SystemExit) as exc:
+        main(["digest", "--help"])
+    help_text = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert "usage: sitrep digest" in help_text and "--since YYYY-MM-DD" in help_text

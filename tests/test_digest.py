@@ -1,0 +1,573 @@
+"""Digests: schedule across time zones and DST, catch-up, settings validation, content, layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from sample import BRIEF, FACTS, GLOSSARY
+
+from knowledge.digest import (
+    MAX_CATCH_UP,
+    MAX_LINE,
+    MAX_LINES,
+    Digest,
+    FactChange,
+    Period,
+    build_digest,
+    describe_schedule,
+    digest_layout,
+    digest_to_dict,
+    due_periods,
+    key_date,
+    make_settings,
+    next_slot,
+    parse_local_time,
+    parse_timezone,
+    parse_weekday,
+    period_for,
+    previous_period,
+    render_digest_text,
+    slot_at,
+)
+from knowledge.errors import InvalidSetting
+from knowledge.gaps import FactFeedback, Gap
+from knowledge.matcher import Matcher
+from knowledge.models import Alternative, Answer, DigestInputs, DigestSettings, FeedbackCount
+from knowledge.store import FactStore, open_db
+
+LONDON = LON = "Europe/London"
+NEW_YORK = NYC = "America/New_York"
+BAMAKO = BKO = "Africa/Bamako"
+M1, M2, M3, M4, M25 = "2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-25"
+W11, W12, W13 = "2026-W11", "2026-W12", "2026-W13"
+
+
+def utc(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> datetime:
+    """An aware UTC datetime."""
+    return datetime(y, m, d, h, mi, tzinfo=UTC)
+
+
+def at(text: str) -> datetime:
+    """``"2026-03-29 07:00"`` as an aware UTC datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def daily(tz: str = BAMAKO, at: str = "08:00", **kw: Any) -> DigestSettings:
+    """Valid daily settings."""
+    return make_settings(1, channel_id=2, schedule="daily", local_time=at, timezone=tz, **kw)
+
+
+def weekly(weekday: str, tz: str = BAMAKO, at: str = "08:00", **kw: Any) -> DigestSettings:
+    """Valid weekly settings."""
+    return make_settings(
+        1, channel_id=2, schedule="weekly", local_time=at, timezone=tz, weekday=weekday, **kw
+    )
+
+
+# --- period_for / next_slot -------------------------------------------------------------------
+
+PERIODS = [
+    # (label, settings, now, key, slot start), times in UTC
+    ("london summer", daily(LON), "2026-03-29 09:00", "2026-03-29", "2026-03-29 07:00"),
+    ("london before slot", daily(LON), "2026-03-29 06:59", "2026-03-28", "2026-03-28 08:00"),
+    ("at the slot itself", daily(LON), "2026-03-28 08:00", "2026-03-28", "2026-03-28 08:00"),
+    ("london fall back", daily(LON), "2026-10-25 07:59", "2026-10-24", "2026-10-24 07:00"),
+    ("london winter", daily(LON), "2026-10-25 08:00", "2026-10-25", "2026-10-25 08:00"),
+    ("gap 01:30→02:00", daily(LON, "01:30"), "2026-03-29 12:00", "2026-03-29", "2026-03-29 01:00"),
+    ("night before gap", daily(LON, "01:30"), "2026-03-29 00:59", "2026-03-28", "2026-03-28 01:30"),
+    ("fold: first", daily(LON, "01:30"), "2026-10-25 00:30", "2026-10-25", "2026-10-25 00:30"),
+    ("before the fold", daily(LON, "01:30"), "2026-10-25 00:29", "2026-10-24", "2026-10-24 00:30"),
+    ("ny gap", daily(NYC, "02:30"), "2026-03-08 12:00", "2026-03-08", "2026-03-08 07:00"),
+    ("ny before gap", daily(NYC, "02:30"), "2026-03-07 12:00", "2026-03-07", "2026-03-07 07:30"),
+    ("ny fold: first", daily(NYC, "01:30"), "2026-11-01 05:30", "2026-11-01", "2026-11-01 05:30"),
+    ("ny fold: no 2nd", daily(NYC, "01:30"), "2026-11-01 06:31", "2026-11-01", "2026-11-01 05:30"),
+    ("ny after fold", daily(NYC, "01:30"), "2026-11-02 06:30", "2026-11-02", "2026-11-02 06:30"),
+    ("ny 09:00 edt", daily(NYC, "09:00"), "2026-11-01 13:59", "2026-10-31", "2026-10-31 13:00"),
+    ("bamako no dst", daily(BKO), "2026-03-29 08:00", "2026-03-29", "2026-03-29 08:00"),
+    ("bamako summer", daily(BKO), "2026-07-01 07:59", "2026-06-30", "2026-06-30 08:00"),
+    ("weekly to monday", weekly("mon", LON), "2026-03-29 12:00", "2026-W13", "2026-03-23 08:00"),
+    ("weekly early", weekly("mon", LON), "2026-03-30 06:59", "2026-W13", "2026-03-23 08:00"),
+    ("weekly first bst", weekly("mon", LON), "2026-03-30 07:00", "2026-W14", "2026-03-30 07:00"),
+    ("weekly gap", weekly("sun", LON, "01:30"), "2026-03-29 01:00", "2026-W13", "2026-03-29 01:00"),
+    ("iso week 1 in dec", weekly("mon"), "2025-12-29 09:00", "2026-W01", "2025-12-29 08:00"),
+    ("iso week 53", weekly("fri"), "2027-01-02 00:00", "2026-W53", "2027-01-01 08:00"),
+    ("sun from mon", weekly("sun", at="20:00"), "2026-01-05 10:00", "2026-W01", "2026-01-04 20:00"),
+    ("local≠utc", weekly("sat", NYC, "23:30"), "2026-03-08 04:00", "2026-W09", "2026-03-01 04:30"),
+]
+
+
+@pytest.mark.parametrize(
+    ("settings", "now", "key", "start"), [p[1:] for p in PERIODS], ids=[p[0] for p in PERIODS]
+)
+def test_period_for(settings: DigestSettings, now: str, key: str, start: str) -> None:
+    """The latest slot at or before now, with its key and UTC start."""
+    period = period_for(settings, at(now))
+    assert (period.key, period.start) == (key, at(start))
+    assert period.start.tzinfo is UTC
+
+
+NEXT = [
+    ("to the gap", daily(LON, "01:30"), "2026-03-28 12:00", "2026-03-29 01:00"),
+    ("after the gap", daily(LON, "01:30"), "2026-03-29 01:00", "2026-03-30 00:30"),
+    ("strictly after", daily(LON), "2026-10-24 07:00", "2026-10-25 08:00"),
+    ("not the repeat", daily(NYC, "01:30"), "2026-11-01 05:30", "2026-11-02 06:30"),
+    ("weekly tomorrow", weekly("mon"), "2026-03-29 12:00", "2026-03-30 08:00"),
+    ("weekly across dst", weekly("mon", LON), "2026-03-23 08:00", "2026-03-30 07:00"),
+    ("weekly new year", weekly("sun", at="20:00"), "2026-12-27 20:00", "2027-01-03 20:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("settings", "now", "expected"), [n[1:] for n in NEXT], ids=[n[0] for n in NEXT]
+)
+def test_next_slot(settings: DigestSettings, now: str, expected: str) -> None:
+    """The first slot strictly after now, in UTC."""
+    assert next_slot(settings, at(now)) == at(expected)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        daily(LONDON, "01:30"),
+        daily(NEW_YORK, "02:30"),
+        daily(NEW_YORK, "01:30"),
+        weekly("sunday", LONDON, "01:30"),
+        daily("Pacific/Apia", "10:00"),  # skipped the whole of 2011-12-30
+    ],
+    ids=["london-gap", "ny-gap", "ny-fold", "london-weekly", "apia"],
+)
+def test_slots_are_consistent_around_transitions(settings: DigestSettings) -> None:
+    """Every 20 minutes around the transitions: period ≤ now < next slot, next follows period."""
+    starts = [utc(2026, 3, 6), utc(2026, 3, 27), utc(2026, 10, 23), utc(2026, 10, 30)]
+    starts.append(utc(2011, 12, 28))
+    for start in starts:
+        for step in range(0, 6 * 24 * 3, 1):
+            now = start + timedelta(minutes=20 * step)
+            period = period_for(settings, now)
+            upcoming = next_slot(settings, now)
+            assert period.start <= now < upcoming
+            assert period_for(settings, upcoming).start == upcoming
+            assert previous_period(settings, period).start < period.start
+
+
+def test_naive_now_is_refused() -> None:
+    """A naive datetime is a bug in the caller, not a time in UTC."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        period_for(daily(), datetime(2026, 3, 29, 8))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        next_slot(daily(), datetime(2026, 3, 29, 8))
+
+
+def test_slot_at_gap_and_fold() -> None:
+    """A skipped time moves to the jump; a repeated one is its first occurrence."""
+    assert slot_at(date(2026, 3, 29), time(1, 30), LONDON) == utc(2026, 3, 29, 1)
+    assert slot_at(date(2026, 3, 29), time(1, 59), LONDON) == utc(2026, 3, 29, 1)
+    assert slot_at(date(2026, 10, 25), time(1, 30), LONDON) == utc(2026, 10, 25, 0, 30)
+    assert slot_at(date(2026, 3, 8), time(2, 0), NEW_YORK) == utc(2026, 3, 8, 7)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("2026-03-29", date(2026, 3, 29)),
+        ("2026-W13", date(2026, 3, 23)),
+        ("2026-W01", date(2025, 12, 29)),
+        ("2026-W54", None),
+        ("2026-02-30", None),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_key_date(key: str, expected: date | None) -> None:
+    """A period key's first date (a week's Monday); None for anything else."""
+    assert key_date(key) == expected
+
+
+# --- due_periods ------------------------------------------------------------------------------
+
+
+def keys(result: tuple[Period | None, list[Period]]) -> tuple[str | None, list[str]]:
+    """The keys of a due_periods result."""
+    post, skipped = result
+    return (post.key if post else None, [p.key for p in skipped])
+
+
+SET_0700 = at("2026-03-04 07:00")
+SET_0830 = at("2026-03-04 08:30")
+SET_MAR1 = at("2026-03-01 07:00")
+SET_MAR2 = at("2026-03-02 09:00")
+SET_MAR25 = at("2026-03-25 07:00")
+DUE = [
+    # (label, settings, now, last posted key, (key to post, [keys to skip]))
+    ("3 days down", daily(), "2026-03-04 09:00", "2026-03-01", ("2026-03-04", [M2, M3])),
+    ("already posted", daily(), "2026-03-04 09:00", "2026-03-04", (None, [])),
+    ("before the slot", daily(), "2026-03-05 07:59", "2026-03-04", (None, [])),
+    ("on time", daily(), "2026-03-05 08:00", "2026-03-04", ("2026-03-05", [])),
+    ("set before slot", daily(configured_at=SET_0700), "2026-03-04 09:00", None, (M4, [])),
+    ("set after slot", daily(configured_at=SET_0830), "2026-03-04 09:00", None, (None, [])),
+    ("down since setup", daily(configured_at=SET_MAR1), "2026-03-03 09:00", None, (M3, [M1, M2])),
+    ("set bounds it", daily(configured_at=SET_MAR2), "2026-03-04 09:00", "2026-02-01", (M4, [M3])),
+    ("disabled", daily(enabled=False), "2026-03-04 09:00", "2026-03-01", (None, [])),
+    ("no history at all", daily(), "2026-03-04 09:00", None, (M4, [])),
+    ("not a key", daily(), "2026-03-04 09:00", "oops", (M4, [])),
+    ("weekly 3 down", weekly("mon"), "2026-03-30 09:00", "2026-W10", ("2026-W14", [W11, W12, W13])),
+    ("weekly posted", weekly("fri"), "2026-03-29 09:00", "2026-W13", (None, [])),
+    ("daily→weekly", weekly("mon"), "2026-03-29 09:00", "2026-03-28", (None, [])),
+    ("weekly→daily", daily(configured_at=SET_MAR25), "2026-03-25 09:00", W13, (M25, [])),
+]
+
+
+@pytest.mark.parametrize(
+    ("settings", "now", "last", "expected"), [d[1:] for d in DUE], ids=[d[0] for d in DUE]
+)
+def test_due_periods(
+    settings: DigestSettings,
+    now: str,
+    last: str | None,
+    expected: tuple[str | None, list[str]],
+) -> None:
+    """Only the latest missed period is posted; older missed ones are skipped, oldest first."""
+    assert keys(due_periods(settings, at(now), last)) == expected
+
+
+def test_due_periods_looks_back_a_bounded_number_of_periods() -> None:
+    """A year of downtime skips at most MAX_CATCH_UP periods, the most recent ones."""
+    post, skipped = due_periods(daily(), utc(2026, 3, 4, 9), "2025-01-01")
+    assert post is not None and post.key == "2026-03-04"
+    assert len(skipped) == MAX_CATCH_UP
+    assert skipped[-1].key == "2026-03-03"
+
+
+def test_due_periods_after_posting_is_quiet_until_next_slot() -> None:
+    """Posting the due period and asking again at the same moment finds nothing to do."""
+    settings = daily(LONDON)
+    now = utc(2026, 3, 29, 7, 1)
+    post, _ = due_periods(settings, now, "2026-03-28")
+    assert post is not None
+    assert due_periods(settings, now, post.key) == (None, [])
+    assert keys(due_periods(settings, next_slot(settings, now), post.key)) == ("2026-03-30", [])
+
+
+# --- settings validation ----------------------------------------------------------------------
+
+VALID: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("short hour", {"local_time": "8:30"}, {"local_time": time(8, 30)}),
+    ("time object", {"local_time": time(23, 59)}, {"local_time": time(23, 59)}),
+    ("midnight", {"local_time": "00:00"}, {"local_time": time(0, 0)}),
+    ("zone case", {"timezone": "europe/london"}, {"timezone": LONDON}),
+    ("zone spaces", {"timezone": " America/New York "}, {"timezone": NEW_YORK}),
+    ("utc", {"timezone": "UTC"}, {"timezone": "UTC"}),
+    ("schedule case", {"schedule": "Weekly", "weekday": "Mon"}, {"weekday": 0}),
+    ("weekday number", {"schedule": "weekly", "weekday": 6}, {"weekday": 6}),
+    ("weekday name", {"schedule": "weekly", "weekday": "friday"}, {"weekday": 4}),
+]
+
+
+@pytest.mark.parametrize(("given", "expected"), [v[1:] for v in VALID], ids=[v[0] for v in VALID])
+def test_make_settings_normalises(given: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Values as a form gives them are accepted and normalised."""
+    base: dict[str, Any] = {
+        "channel_id": 5,
+        "schedule": "daily",
+        "local_time": "08:00",
+        "timezone": BAMAKO,
+    }
+    settings = make_settings(9, **(base | given))
+    for name, value in expected.items():
+        assert getattr(settings, name) == value
+
+
+INVALID: list[tuple[str, dict[str, Any], str, str]] = [
+    ("unknown zone", {"timezone": "Europe/Londn"}, "timezone", "did you mean 'Europe/London'"),
+    ("path as zone", {"timezone": "../../etc/passwd"}, "timezone", "not a known time zone"),
+    ("empty zone", {"timezone": "  "}, "timezone", "is empty"),
+    ("zone not text", {"timezone": 3}, "timezone", "is empty"),
+    ("offset as zone", {"timezone": "+02:00"}, "timezone", "IANA name"),
+    ("hour 24", {"local_time": "24:00"}, "time", "HH:MM"),
+    ("minute 60", {"local_time": "08:60"}, "time", "HH:MM"),
+    ("am/pm", {"local_time": "8am"}, "time", "24-hour"),
+    ("seconds", {"local_time": time(8, 0, 30)}, "time", "HH:MM"),
+    ("aware time", {"local_time": time(8, tzinfo=UTC)}, "time", "HH:MM"),
+    ("no schedule", {"schedule": "hourly"}, "schedule", "'daily' or 'weekly'"),
+    ("weekly no day", {"schedule": "weekly"}, "weekday", "needs a weekday"),
+    ("weekly bad day", {"schedule": "weekly", "weekday": "funday"}, "weekday", "not a day"),
+    ("weekly day 7", {"schedule": "weekly", "weekday": 7}, "weekday", "not a day"),
+    ("weekly bool day", {"schedule": "weekly", "weekday": True}, "weekday", "not a day"),
+    ("weekly two letters", {"schedule": "weekly", "weekday": "mo"}, "weekday", "not a day"),
+    ("daily with day", {"weekday": "monday"}, "weekday", "only weekly"),
+    ("channel zero", {"channel_id": 0}, "channel", "not a Discord id"),
+    ("channel text", {"channel_id": "123"}, "channel", "not a Discord id"),
+]
+
+
+@pytest.mark.parametrize(
+    ("given", "setting", "message"), [i[1:] for i in INVALID], ids=[i[0] for i in INVALID]
+)
+def test_invalid_settings_are_refused(given: dict[str, Any], setting: str, message: str) -> None:
+    """Each bad value raises InvalidSetting naming the setting, with a hint."""
+    base: dict[str, Any] = {
+        "channel_id": 5,
+        "schedule": "daily",
+        "local_time": "08:00",
+        "timezone": BAMAKO,
+    }
+    with pytest.raises(InvalidSetting) as caught:
+        make_settings(9, **(base | given))
+    assert caught.value.setting == setting
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{setting}: ")
+
+
+def test_parsers_directly() -> None:
+    """The single-value parsers agree with make_settings."""
+    assert parse_local_time("07:05") == time(7, 5)
+    assert parse_timezone("africa/bamako") == BAMAKO
+    assert parse_weekday("sun", "weekly") == 6
+    assert parse_weekday(None, "daily") is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "text"),
+    [
+        (daily(LONDON, "8:05"), "daily at 08:05 (Europe/London)"),
+        (weekly("wed"), "weekly on Wednesday at 08:00 (Africa/Bamako)"),
+    ],
+)
+def test_describe_schedule(settings: DigestSettings, text: str) -> None:
+    """A one-line description for confirmations."""
+    assert describe_schedule(settings) == text
+
+
+# --- content --------------------------------------------------------------------------------
+
+
+class Clock:
+    """A settable clock that ticks one second per reading."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+SINCE = utc(2026, 3, 1)
+UNTIL = utc(2026, 3, 8)
+TODAY = date(2026, 3, 8)
+LEADER, FUEL, KAYES, STRENGTH, POPULATION = FACTS
+
+
+def answered(store: FactStore, fact_id: str, query: str = "q", guild_id: int = 1) -> None:
+    """Log an answered query."""
+    answer = Answer(query, "answered", 90.0, store.get(fact_id))
+    store.log_query(answer, guild_id=guild_id)
+
+
+def unanswered(store: FactStore, query: str, guild_id: int = 1) -> None:
+    """Log a no_match query."""
+    store.log_query(Answer(query, "no_match", 10.0), guild_id=guild_id)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The store's clock, before the digest window."""
+    return Clock(utc(2026, 2, 1))
+
+
+@pytest.fixture
+def store(clock: Clock) -> Iterator[FactStore]:
+    """A store whose window (SINCE–UNTIL) saw adds, edits, a retirement, questions and votes."""
+    db = open_db(":memory:")
+    s = FactStore(db, clock=clock)
+    s.put_documents([BRIEF])
+    for fact in (LEADER, FUEL, STRENGTH, POPULATION):
+        s.add(fact, actor="seed")
+    s.edit(POPULATION.id, review_by=date(2026, 3, 1), actor="seed")
+    s.edit(STRENGTH.id, review_by=date(2026, 3, 1), actor="seed")
+    s.retire(STRENGTH.id, actor="seed")  # stale, but retired: not due for review
+    answered(s, LEADER.id)  # before the window
+    clock.now = SINCE + timedelta(hours=1)
+    s.add(KAYES, actor="mod")
+    s.edit(LEADER.id, answer="JNIM is led by Iyad ag-Ghali.", actor="mod")
+    s.add_key(LEADER.id, "JNIM chief", actor="mod")
+    s.retire(FUEL.id, actor="mod", reason="outdated")
+    s.edit(POPULATION.id, title="Mali population (2025)", actor="mod")
+    s.edit(POPULATION.id, title=POPULATION.title, actor="mod")  # and back: no net change
+    s.lock(KAYES.id, actor="mod")  # not a content change
+    for _ in range(3):
+        answered(s, LEADER.id, "who leads jnim")
+    answered(s, KAYES.id, "kayes")
+    for text in ("exchange rate", "Exchange rate?", "what's the exchange rate", "Togo population"):
+        unanswered(s, text)
+    unanswered(s, "secret guild question", guild_id=2)
+    s.record_feedback(100, 7, -1, fact_id=LEADER.id, guild_id=1)
+    s.record_feedback(100, 8, -1, fact_id=LEADER.id, guild_id=1)
+    s.record_feedback(101, 7, 1, fact_id=KAYES.id, guild_id=1)
+    clock.now = UNTIL + timedelta(hours=1)
+    unanswered(s, "after the window")
+    yield s
+    db.close()
+
+
+def digest_of(store: FactStore, guild_id: int | None = 1, **kw: Any) -> Digest:
+    """The digest of the fixture's window, as the Discord layer would build it."""
+    inputs = store.digest_inputs(SINCE, UNTIL, guild_id=guild_id)
+    matcher = Matcher(store.facts(), GLOSSARY)
+    return build_digest(inputs, since=SINCE, until=UNTIL, today=TODAY, matcher=matcher, **kw)
+
+
+def test_build_digest_sections(store: FactStore) -> None:
+    """Each section holds what happened in the window, and only that."""
+    digest = digest_of(store)
+    assert digest.new == (FactChange(KAYES.id, KAYES.title, "new"),)
+    assert digest.changed == (
+        FactChange(FUEL.id, FUEL.title, "retired"),
+        FactChange(LEADER.id, LEADER.title, "changed", ("answer", "keys")),
+    )
+    assert [(r.fact_id, r.review_by) for r in digest.review_due] == [
+        (POPULATION.id, date(2026, 3, 1))
+    ]
+    assert [(a.fact_id, a.count) for a in digest.most_asked] == [(LEADER.id, 3), (KAYES.id, 1)]
+    assert [(g.text, g.count) for g in digest.unanswered] == [
+        ("exchange rate", 3),
+        ("Togo population", 1),
+    ]
+    assert digest.disliked == (FactFeedback(LEADER.id, LEADER.title, 0, 2),)
+    assert (digest.questions, digest.unanswered_count) == (8, 4)
+    assert not digest.is_empty
+
+
+def test_build_digest_keeps_guilds_apart(store: FactStore) -> None:
+    """A guild's digest never shows another guild's questions; the host sees all."""
+    assert "secret guild question" not in render_digest_text(digest_of(store, guild_id=1))
+    assert "secret guild question" in render_digest_text(digest_of(store, guild_id=None))
+
+
+def test_closed_gap_leaves_the_digest(store: FactStore) -> None:
+    """Once a key answers the question, it is no longer listed as unanswered."""
+    store.add_key(POPULATION.id, "Togo population", actor="mod")
+    texts = [g.text for g in digest_of(store).unanswered]
+    assert texts == ["exchange rate"]
+
+
+def test_new_then_retired_in_one_window_is_not_reported(store: FactStore, clock: Clock) -> None:
+    """A fact added and retired within the window leaves no trace in the digest."""
+    clock.now = SINCE + timedelta(days=2)
+    store.add(replace(STRENGTH, id="tmp-fact", keys=("temporary",)), actor="mod")
+    store.retire("tmp-fact", actor="mod")
+    digest = digest_of(store)
+    assert "tmp-fact" not in {c.fact_id for c in (*digest.new, *digest.changed)}
+
+
+def test_restored_fact_is_reported(store: FactStore, clock: Clock) -> None:
+    """Bringing a retired fact back is a change, with any edited fields."""
+    clock.now = SINCE + timedelta(days=2)
+    store.restore(STRENGTH.id, actor="mod")
+    store.edit(STRENGTH.id, review_by=date(2027, 1, 1), actor="mod")
+    changes = {c.fact_id: c for c in digest_of(store).changed}
+    assert changes[STRENGTH.id].kind == "restored"
+    assert changes[STRENGTH.id].fields == ("review_by",)
+
+
+def test_empty_period(store: FactStore) -> None:
+    """A quiet window is empty and renders as one line."""
+    since, until = utc(2026, 5, 1), utc(2026, 5, 2)
+    inputs = store.digest_inputs(since, until)
+    digest = build_digest(inputs, since=since, until=until, today=date(2026, 2, 1))
+    assert digest.is_empty
+    assert render_digest_text(digest) == "No changes since 2026-05-01."
+    assert digest_layout(digest).sections == ()
+    assert digest_to_dict(digest)["summary"] == "No changes since 2026-05-01."
+
+
+def test_build_digest_filters_inputs_to_the_window(store: FactStore) -> None:
+    """Inputs wider than the window are cut to it."""
+    wide = store.digest_inputs(utc(2020, 1, 1), utc(2030, 1, 1))
+    exact = store.digest_inputs(SINCE, UNTIL)
+    assert len(wide.queries) > len(exact.queries) and len(wide.revisions) > len(exact.revisions)
+    digest = build_digest(wide, since=SINCE, until=UNTIL, today=TODAY)
+    assert digest == build_digest(exact, since=SINCE, until=UNTIL, today=TODAY)
+    assert digest.questions == 9
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "error"),
+    [
+        (datetime(2026, 3, 1), UNTIL, "timezone-aware"),
+        (SINCE, datetime(2026, 3, 8), "timezone-aware"),
+        (UNTIL, SINCE, "after until"),
+    ],
+)
+def test_build_digest_refuses_bad_windows(
+    store: FactStore, since: datetime, until: datetime, error: str
+) -> None:
+    """Naive or reversed windows are bugs in the caller."""
+    with pytest.raises(ValueError, match=error):
+        build_digest(store.digest_inputs(SINCE, UNTIL), since=since, until=until, today=TODAY)
+
+
+# --- layout -----------------------------------------------------------------------------------
+
+
+def test_render_digest_text(store: FactStore) -> None:
+    """Plain text: title, summary, then each non-empty section with its lines."""
+    text = render_digest_text(digest_of(store))
+    lines = text.splitlines()
+    assert lines[0] == "Sitrep digest — 2026-03-08"
+    assert lines[1] == (
+        "Since 2026-03-01: 1 new, 2 changed, 1 due for review, 8 questions (4 unanswered)."
+    )
+    for title in (
+        "New facts",
+        "Changed facts",
+        "Due for review",
+        "Most asked",
+        "Unanswered questions",
+        "Negative feedback",
+    ):
+        assert title in lines
+    assert "  - Where Mali's fuel comes from (fuel-imports): retired" in lines
+    assert "  - Who leads JNIM (jnim-leadership): answer, keys" in lines
+    assert "  - Who leads JNIM (jnim-leadership): 3 times" in lines
+    assert any(line.startswith("  - “exchange rate”: 3 times") for line in lines)
+    assert "  - Who leads JNIM (jnim-leadership): 2 down, 0 up" in lines
+
+
+def test_layout_lines_are_short_clean_and_capped() -> None:
+    """Long or hostile text is cut to MAX_LINE; long sections end with "… and N more"."""
+    long_title = "A very long title " * 20
+    hostile = "evil\u202e question\x00 with \n newline " + "x" * 300
+    changes = tuple(FactChange(f"fact-{i}", long_title, "new") for i in range(25))
+    digest = Digest(
+        since=SINCE,
+        until=UNTIL,
+        today=TODAY,
+        new=changes,
+        unanswered=(Gap(hostile, 2, UNTIL, (hostile,), (Alternative("a", long_title, 50.0),)),),
+    )
+    layout = digest_layout(digest)
+    new, _unanswered = layout.sections
+    assert len(new.lines) == MAX_LINES
+    assert new.lines[-1] == f"… and {25 - MAX_LINES + 1} more"
+    for section in layout.sections:
+        for line in section.lines:
+            assert len(line) <= MAX_LINE
+            assert "\u202e" not in line and "\x00" not in line and "\n" not in line
+    assert new.lines[0].endswith("(fact-0)")
+
+
+def test_layout_of_feedback_counts_only_down_votes() -> None:
+    """Facts with only up votes are not "negative feedback"."""
+    inputs_feedback = (FeedbackCount("a", 5, 0), FeedbackCount("b", 1, 1))
+    digest = build_digest(
+        DigestInputs(facts=FACTS, feedback=inputs_feedback),
+        since=SINCE,
+        until=UNTIL,
+        today=TODAY,
+    )
+    assert [f.fact_id for f in digest.disliked] == ["b"]

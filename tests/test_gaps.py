@@ -1,0 +1,264 @@
+"""Gaps: unanswered questions grouped, counted, re-checked against the facts; negative feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sample import BRIEF, FACTS, GLOSSARY
+
+from knowledge.gaps import (
+    MAX_EXAMPLES,
+    FactFeedback,
+    clean_text,
+    disliked_facts,
+    gap_report,
+    gaps,
+    group_unanswered,
+)
+from knowledge.matcher import Matcher
+from knowledge.models import Answer, AnswerStatus, FeedbackCount, QueryRecord
+from knowledge.store import FactStore, open_db
+
+NOW = datetime(2026, 3, 29, 12, tzinfo=UTC)
+
+
+def record(
+    query: str, minutes_ago: float = 60, status: AnswerStatus = "no_match", n: int = 0
+) -> QueryRecord:
+    """A logged query ``minutes_ago`` before NOW."""
+    at = NOW - timedelta(minutes=minutes_ago)
+    return QueryRecord(n, at, query, status, None if status == "no_match" else "x", 0.0)
+
+
+def grouped(*texts: str) -> list[tuple[str, int]]:
+    """(representative, count) of the gaps over queries with these texts, no matcher."""
+    queries = [record(text, minutes_ago=i) for i, text in enumerate(texts)]
+    return [(g.text, g.count) for g in group_unanswered(queries, None)]
+
+
+GROUPING = [
+    (
+        "same text, case and punctuation",
+        ["exchange rate", "Exchange rate?", "EXCHANGE RATE!!"],
+        [("exchange rate", 3)],
+    ),
+    (
+        "same terms, other words",
+        ["what's the exchange rate", "exchange rates", "the exchange rate"],
+        [("what's the exchange rate", 3)],
+    ),
+    ("a typo", ["exchange rate", "exchange rate", "exchnage rate"], [("exchange rate", 3)]),
+    (
+        "a plural and a typo",
+        ["fuel price in Bamako", "fuel prices bamako", "feul price bamako"],
+        [("fuel price in Bamako", 3)],
+    ),
+    (
+        "different countries stay apart",
+        ["population of Togo", "population of Niger", "population of Togo"],
+        [("population of Togo", 2), ("population of Niger", 1)],
+    ),
+    (
+        "a lone word does not swallow a longer question",
+        ["mali", "exchange rate in mali", "exchange rate in mali"],
+        [("exchange rate in mali", 2), ("mali", 1)],
+    ),
+    (
+        "accents fold",
+        ["Côte d'Ivoire border", "cote divoire border"],
+        [("Côte d'Ivoire border", 2)],
+    ),
+    (
+        "stopwords only stay as typed",
+        ["what is it", "what is it", "who"],
+        [("what is it", 2), ("who", 1)],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"), [g[1:] for g in GROUPING], ids=[g[0] for g in GROUPING]
+)
+def test_grouping(texts: list[str], expected: list[tuple[str, int]]) -> None:
+    """Normalised duplicates, same-term questions and near-duplicates merge; others do not."""
+    assert grouped(*texts) == expected
+
+
+def test_ignores_answered_and_empty_queries() -> None:
+    """Only no_match questions with some content count."""
+    queries = [
+        record("exchange rate"),
+        record("who leads jnim", status="answered"),
+        record("   "),
+        record("?!"),
+        record("🙂"),
+    ]
+    assert [(g.text, g.count) for g in group_unanswered(queries, None)] == [("exchange rate", 1)]
+
+
+def test_gap_fields_examples_and_last_asked() -> None:
+    """A gap keeps its count, its latest time and a few distinct phrasings, most asked first."""
+    queries = [
+        record("exchange rate", minutes_ago=50),
+        record("exchange rate", minutes_ago=40),
+        record("exchange rates", minutes_ago=30),
+        record("the exchange rate", minutes_ago=5),
+        record("exchange rate today?", minutes_ago=20),
+        record("exchnage rate", minutes_ago=10),
+    ]
+    (gap,) = group_unanswered(queries, None)
+    assert gap.text == "exchange rate" and gap.count == 6
+    assert gap.last_asked == NOW - timedelta(minutes=5)
+    assert len(gap.examples) == MAX_EXAMPLES and gap.examples[0] == "exchange rate"
+    assert gap.closest == ()
+
+
+def test_order_and_limit() -> None:
+    """Most asked first; equal counts: most recently asked first; limit cuts the list."""
+    queries = [
+        record("togo", minutes_ago=30),
+        record("niger", minutes_ago=10),
+        record("benin", minutes_ago=20),
+        record("benin", minutes_ago=25),
+    ]
+    assert [g.text for g in group_unanswered(queries, None)] == ["benin", "niger", "togo"]
+    assert [g.text for g in group_unanswered(queries, None, limit=2)] == ["benin", "niger"]
+
+
+def test_window_by_days_and_now() -> None:
+    """Only questions from the last ``days`` up to ``now`` count."""
+    queries = [
+        record("recent", minutes_ago=60),
+        record("old", minutes_ago=60 * 24 * 8),
+        record("future", minutes_ago=-5),
+    ]
+    assert [g.text for g in gaps(queries, None, days=7, now=NOW)] == ["recent"]
+    assert {g.text for g in gaps(queries, None, days=9, now=NOW)} == {"recent", "old"}
+
+
+@pytest.mark.parametrize(
+    ("days", "now", "error"),
+    [(7, datetime(2026, 3, 29), "timezone-aware"), (0, NOW, "positive"), (-1, NOW, "positive")],
+)
+def test_gaps_refuses_bad_arguments(days: float, now: datetime, error: str) -> None:
+    """A naive now or a non-positive window is a bug in the caller."""
+    with pytest.raises(ValueError, match=error):
+        gaps([], None, days=days, now=now)
+
+
+class CountingAsker:
+    """A matcher stand-in that answers nothing and counts what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def ask(self, query: str) -> Answer:
+        """No answer, ever."""
+        self.asked.append(query)
+        return Answer(query, "no_match", 0.0)
+
+
+def test_each_phrasing_is_asked_once() -> None:
+    """Re-checking costs one matcher call per distinct normalised text, with its usual spelling."""
+    asker = CountingAsker()
+    queries = [record(t) for t in ("Exchange rate", "Exchange rate", "exchange rate?", "togo")]
+    group_unanswered(queries, asker)
+    assert sorted(asker.asked) == ["Exchange rate", "togo"]
+
+
+# --- against a real store and matcher ---------------------------------------------------------
+
+
+@pytest.fixture
+def store() -> Iterator[FactStore]:
+    """A store with the sample facts and a week of unanswered questions."""
+    db = open_db(":memory:")
+    clock_times = iter(NOW - timedelta(hours=100 - i) for i in range(100))
+    s = FactStore(db, clock=lambda: next(clock_times))
+    s.put_documents([BRIEF])
+    s.sync([], FACTS, actor="seed")
+    for text in (
+        "who leads Boko Haram",
+        "Who leads Boko Haram?",
+        "who leader boko haram",
+        "population of Togo",
+        "Togo population",
+        "exchange rate",
+    ):
+        s.log_query(Answer(text, "no_match", 20.0), guild_id=1)
+    yield s
+    db.close()
+
+
+def run_gaps(store: FactStore) -> dict[str, int]:
+    """Gaps of the store's last week, with a matcher over its current facts."""
+    matcher = Matcher(store.facts(), GLOSSARY)
+    return {g.text: g.count for g in gaps(store.queries(), matcher, days=7, now=NOW)}
+
+
+def test_gaps_with_store_and_matcher() -> None:
+    """Questions group and carry the closest facts from the matcher."""
+    db = open_db(":memory:")
+    s = FactStore(db, clock=lambda: NOW - timedelta(hours=1))
+    s.put_documents([BRIEF])
+    s.sync([], FACTS, actor="seed")
+    s.log_query(Answer("who leads Boko Haram", "no_match", 20.0))
+    (gap,) = gaps(s.queries(), Matcher(s.facts(), GLOSSARY), days=1, now=NOW)
+    assert "jnim-leadership" in [alt.id for alt in gap.closest]
+    db.close()
+
+
+def test_closing_a_gap_with_a_key(store: FactStore) -> None:
+    """After a moderator adds the question as a key, the gap leaves the report."""
+    before = run_gaps(store)
+    assert before == {"who leads Boko Haram": 3, "Togo population": 2, "exchange rate": 1}
+    store.add_key("mali-population", "Togo population", actor="mod")
+    after = run_gaps(store)
+    assert after == {"who leads Boko Haram": 3, "exchange rate": 1}
+
+
+def test_gap_report_lists_negative_feedback(store: FactStore) -> None:
+    """The report holds the unanswered questions and the facts people voted down."""
+    store.record_feedback(1, 10, -1, fact_id="kayes")
+    store.record_feedback(1, 11, -1, fact_id="kayes")
+    store.record_feedback(2, 10, 1, fact_id="kayes")
+    store.record_feedback(3, 10, 1, fact_id="fuel-imports")
+    report = gap_report(
+        store.queries(),
+        Matcher(store.facts(), GLOSSARY),
+        store.feedback_summary(NOW - timedelta(days=7)),
+        store.facts(),
+        days=7,
+        now=NOW,
+    )
+    assert report.unanswered[0].text == "who leads Boko Haram"
+    assert report.disliked == (FactFeedback("kayes", "Kayes under blockade", 1, 2),)
+
+
+def test_disliked_facts_orders_and_names() -> None:
+    """Most down votes first; an unknown fact keeps its id as title; no down votes, no entry."""
+    counts = [
+        FeedbackCount("kayes", 0, 1),
+        FeedbackCount("gone", 2, 3),
+        FeedbackCount("fuel-imports", 9, 0),
+    ]
+    assert disliked_facts(counts, FACTS) == [
+        FactFeedback("gone", "gone", 2, 3),
+        FactFeedback("kayes", "Kayes under blockade", 0, 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  many   spaces\tand\nlines ", "many spaces and lines"),
+        ("bidi \u202eevil\u202c", "bidi evil"),
+        ("nul\x00 and zero\u200bwidth", "nul and zerowidth"),
+        ("x" * 300, "x" * 199 + "…"),
+    ],
+)
+def test_clean_text(text: str, expected: str) -> None:
+    """User text is shown on one line, without control or invisible characters, capped."""
+    assert clean_text(text) == expected
