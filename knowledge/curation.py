@@ -15,7 +15,7 @@ from datetime import date
 from typing import Final
 
 from .drafts import FactDraft
-from .errors import FactExists, FactNotFound, Problem, ValidationError
+from .errors import FactExists, FactLocked, FactNotFound, Problem, ValidationError
 from .files import MAX_FILE_BYTES, fact_to_toml, load_fact_bytes
 from .models import Fact, Revision, Source, SyncReport
 from .store import FactStore
@@ -50,11 +50,22 @@ class ImportPlan:
 class Curator:
     """One person's moderator actions on a store, stamped with who they are and where."""
 
-    def __init__(self, store: FactStore, actor: str, *, guild_id: int | None = None) -> None:
-        """Act on ``store`` as ``actor`` (e.g. ``discord:123`` or ``cli:ana``) in ``guild_id``."""
+    def __init__(
+        self,
+        store: FactStore,
+        actor: str,
+        *,
+        guild_id: int | None = None,
+        today: date | None = None,
+    ) -> None:
+        """Act on ``store`` as ``actor`` (e.g. ``discord:123`` or ``cli:ana``) in ``guild_id``.
+
+        ``today`` dates exports (default: the system's date).
+        """
         self.store = store
         self.actor = actor
         self.guild_id = guild_id
+        self.today = today or date.today()
 
     # --- single facts ------------------------------------------------------------------------
 
@@ -87,6 +98,13 @@ class Curator:
         if doc is None:
             return source
         return Source(source.quote, doc.id, doc.title, doc.publisher, doc.published, doc.url)
+
+    def editable(self, fact_id: str) -> Fact:
+        """The fact, to fill an edit form with; :class:`FactLocked` if it cannot be saved."""
+        fact = self.store.get(fact_id)
+        if fact.locked:
+            raise FactLocked(fact_id)
+        return fact
 
     def add(self, fact_id: str, draft: FactDraft, source: Source, *, reason: str = "") -> Outcome:
         """Add a new fact from a form and its first source."""
@@ -197,14 +215,31 @@ class Curator:
         """The fact's revisions, oldest first."""
         return self.store.history(fact_id)
 
+    def fact_history(self, fact_id: str) -> tuple[Fact, list[Revision]]:
+        """The fact and its revisions (oldest first), for a history page."""
+        return self.store.get(fact_id), self.store.history(fact_id)
+
+    def find(self, fact_id: str) -> Fact | None:
+        """The fact with that id, or ``None`` (for suggestions, where a miss is normal)."""
+        try:
+            return self.store.get(fact_id)
+        except FactNotFound:
+            return None
+
+    def revisions_of(self, fact_id: str) -> list[Revision]:
+        """The fact's revisions, or none if there is no such fact (for suggestions)."""
+        try:
+            return self.store.history(fact_id)
+        except FactNotFound:
+            return []
+
     # --- whole files -------------------------------------------------------------------------
 
-    def plan_import(self, data: bytes, name: str, *, replace: bool = False) -> ImportPlan:
-        """Check a fact file whole and say what importing it would do; nothing is written.
+    def read_import(self, data: bytes, name: str) -> tuple[Fact, ...]:
+        """The facts of a fact file, checked whole against the stored documents.
 
-        Every problem of the file is reported at once (ValidationError, with lines). Without
-        ``replace`` the file adds and changes facts; with it, active facts the file does not
-        mention are retired too.
+        Every problem of the file is reported at once (ValidationError, with lines); a file
+        over 1 MiB, or without any fact (which could retire everything), is refused.
         """
         if len(data) > MAX_FILE_BYTES:
             problem = Problem(f"the file is larger than {MAX_FILE_BYTES // 1024} KiB", file=name)
@@ -212,23 +247,42 @@ class Curator:
         facts = load_fact_bytes(data, self.store.documents(), name=name)
         if not facts:
             raise ValidationError([Problem("the file holds no [[fact]] tables", file=name)])
+        return facts
+
+    def plan_import(self, data: bytes, name: str, *, replace: bool = False) -> ImportPlan:
+        """Check a fact file whole and say what importing it would do; nothing is written.
+
+        Without ``replace`` the file adds and changes facts; with it, active facts the file
+        does not mention are retired too.
+        """
+        facts = self.read_import(data, name)
         report = self.store.sync([], facts, actor=self.actor, retire_missing=replace, dry_run=True)
         return ImportPlan(name, facts, report, replace)
 
     def run_import(self, plan: ImportPlan) -> SyncReport:
         """Import a planned file: checked again, then all of it or nothing, in one transaction."""
+        return self.import_facts(plan.facts, plan.name, replace=plan.replace)
+
+    def import_facts(
+        self, facts: tuple[Fact, ...], name: str, *, replace: bool = False
+    ) -> SyncReport:
+        """Import facts read from file ``name`` in one transaction (the store checks them)."""
         return self.store.sync(
             [],
-            plan.facts,
+            facts,
             actor=self.actor,
             guild_id=self.guild_id,
-            reason=f"import of {plan.name}"[:200],
-            retire_missing=plan.replace,
+            reason=f"import of {name}"[:200],
+            retire_missing=replace,
         )
 
-    def export(self, today: date) -> str:
-        """The active facts as one fact file, which ``sitrep import`` (or a seeds dir) loads."""
-        return export_toml(self.store.facts(), today)
+    def export(self) -> tuple[str, str]:
+        """The active facts as one fact file: ``(file name, TOML text)``.
+
+        ``sitrep import`` and ``/fact import`` load it, and so does ``sitrep load`` from a
+        seeds directory's ``facts/`` beside the sources it cites.
+        """
+        return export_name(self.today), export_toml(self.store.facts(), self.today)
 
     # --- internals ---------------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ _DATE_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Between the two dates of the Dates field: commas, semicolons, spaces or an arrow.
 _DATE_SEPARATORS: Final = re.compile(r"[\s,;]+|->|→")
 _FIELD_HEAD: Final = re.compile(r"^[a-z_]+")
+_DATE_HINT: Final = "write YYYY-MM-DD, e.g. 2025-11-04"
+_LINE_BREAKS: Final = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +110,12 @@ def parse_date(text: str, what: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    shown = value if len(value) <= 30 else value[:29] + "…"
-    raise ValueError(f"{what} {shown!r} is not a date; write YYYY-MM-DD, e.g. 2025-11-04")
+    raise ValueError(f"{what} {_shown(value)!r} is not a date; {_DATE_HINT}")
+
+
+def _shown(value: str) -> str:
+    """Typed text short enough to quote back in an error message."""
+    return value if len(value) <= 30 else value[:29] + "…"
 
 
 def parse_dates(text: str) -> tuple[date, date | None]:
@@ -117,6 +123,11 @@ def parse_dates(text: str) -> tuple[date, date | None]:
     parts = [p for p in _DATE_SEPARATORS.split(text.strip()) if p]
     if not parts:
         raise ValueError("give the date the fact was true (as of), e.g. 2025-11-04")
+    if not all(_DATE_RE.match(part) for part in parts[:1]) or (
+        len(parts) > 2 and not all(_DATE_RE.match(part) for part in parts)
+    ):
+        # "4 Nov 2025" is one date written another way, not three: quote it whole.
+        raise ValueError(f"{_shown(text.strip())!r} is not a date; {_DATE_HINT}")
     if len(parts) > 2:
         raise ValueError("give at most two dates: as of, then review by")
     as_of = parse_date(parts[0], "as of")
@@ -132,12 +143,14 @@ def format_dates(as_of: date, review_by: date | None) -> str:
 def parse_form(values: Mapping[str, str]) -> FactDraft:
     """Read a fact form (title, answer, keys, tags, dates); one ValidationError lists all problems.
 
-    Missing fields count as empty. Text is kept as typed (only trimmed); whether it is
-    acceptable is the content rules' business, which the store applies on every write.
+    Missing fields count as empty. Text is kept as typed, trimmed, except that line breaks
+    in the answer become spaces: an answer is one paragraph, and the form's answer box
+    invites pressing Enter. Whether the text is acceptable is the content rules' business,
+    which the store applies on every write.
     """
     problems: list[Problem] = []
     title = values.get(TITLE, "").strip()
-    answer = values.get(ANSWER, "").strip()
+    answer = _LINE_BREAKS.sub(" ", values.get(ANSWER, "").strip())
     for name, value in ((TITLE, title), (ANSWER, answer)):
         if not value:
             problems.append(Problem("is required", field=name))

@@ -34,7 +34,16 @@ from rapidfuzz.distance import OSA
 
 from .lexicon import english_frequency, is_english_word
 from .models import Alternative, Answer, Fact, Glossary
-from .text import LIGHT_WORDS, MAX_QUERY_CHARS, MAX_QUERY_WORDS, STOPWORDS, Analyzer, words
+from .text import (
+    LIGHT_STEMS,
+    LIGHT_WORDS,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    STOPWORDS,
+    Analyzer,
+    stem,
+    words,
+)
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
@@ -264,12 +273,17 @@ class Matcher:
         """
         if len(word) < 3 or not word.isalpha() or word in STOPWORDS:
             return []
-        if not loose and (word in LIGHT_WORDS or is_english_word(word)):
+        english = word in LIGHT_WORDS or is_english_word(word)
+        if english and not loose:
             return []
         if len(word) <= 4:
             max_distance = 1
         else:
-            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and len(word) >= 6 else 0)
+            # The loose pass allows one more edit, except for real words, which stay within
+            # two ("wander" → "Wagner" but not "summarize" → "summary").
+            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and not english else 0)
+            if loose and english:
+                max_distance = 2
         found: dict[str, int] = {}
         for pools in (self._by_length, _FUNCTION_WORDS_BY_LENGTH):
             for length in range(len(word) - max_distance, len(word) + max_distance + 1):
@@ -338,7 +352,9 @@ class Matcher:
                 continue
             options = tuple(dict.fromkeys((term, *sorted(alternatives.get(term, ())))))
             source = analysis.source(index)
-            light = len(source) == 1 and source[0] in LIGHT_WORDS and term not in self._concepts
+            light = (
+                len(source) == 1 and stem(source[0]) in LIGHT_STEMS and term not in self._concepts
+            )
             weight = min(self._weight(t) for t in options)
             if light:
                 weight = min(weight, self.config.light_weight)

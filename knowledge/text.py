@@ -64,7 +64,7 @@ LIGHT_WORDS = frozenset(
     entire even ever every exact exactly example expect face fact far feel felt few find first
     follow full general generally get gets give given gives going good got great group
     groups grow hand happen happened happening happens hard hear held help high hold hope huge
-    idea important include including keep kept kind know known large last late latest least
+    idea include including keep kept kind know known large last late latest least
     less let level like likely little long look lot lots made main major make makes making
     many matter may mean means meant might mind more most move much must name named near
     nearly need new next normal number often old once one ones open order others overall part
@@ -86,6 +86,7 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("how", "big"), "count"),
     (("how", "large"), "count"),
     (("how", "populous"), "count"),
+    (("how", "old"), "count"),
     (("number", "of"), "count"),
     (("what", "year"), "when"),
     (("what", "date"), "when"),
@@ -110,6 +111,7 @@ INTENT_WORDS = frozenset({"date", "dates", "year", "number", "numbers", "figure"
 
 _stemmer = snowballstemmer.stemmer("english")
 _ARTICLES = frozenset({"the", "a", "an"})
+_NOT_ATTRIBUTES = frozenset({"out", "off", "up", "away", "because", "instead", "ahead", "spite"})
 
 
 def _bindings(
@@ -120,7 +122,8 @@ def _bindings(
     starts = {start: term for term, (start, _) in zip(terms, spans, strict=True)}
     pairs: list[tuple[str, str]] = []
     for i, word in enumerate(folded):
-        if word != "of" or i not in ends:
+        # "pull out of", "because of": a particle before "of" is no attribute.
+        if word != "of" or i not in ends or folded[i - 1] in _NOT_ATTRIBUTES:
             continue
         j = i + 2 if i + 1 < len(folded) and folded[i + 1] in _ARTICLES else i + 1
         if j in starts:
@@ -134,6 +137,11 @@ def stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     return str(_stemmer.stemWord(word))
+
+
+# Light words are matched by stem, so "getting", "holds" and "named" are as light as "get",
+# "hold" and "name".
+LIGHT_STEMS = frozenset(stem(word) for word in LIGHT_WORDS)
 
 
 def fold(text: str) -> str:

@@ -31,6 +31,9 @@ TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 # Discord would turn these into pings or role mentions; a fact body never needs them.
 MENTION_RE = re.compile(r"@(?:everyone|here)\b|<@[!&]?\d+>", re.IGNORECASE)
+# A masked link shows one text and leads elsewhere ("[the brief](https://evil.example)"):
+# facts show addresses as they are, so readers see where a link goes (RELIABILITY A5).
+MASKED_LINK_RE = re.compile(r"\[[^\]]*\]\(\s*<?\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 # Bidi overrides/isolates and other invisible format characters can disguise text.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _QUOTE_MARKS = str.maketrans(
@@ -104,6 +107,8 @@ def _text_problems(
         problems.append(f"contains control or invisible formatting characters ({', '.join(bad)})")
     if mentions and MENTION_RE.search(value):
         problems.append("contains a mass or role/user mention (@everyone, @here, <@...>)")
+    if mentions and MASKED_LINK_RE.search(value):
+        problems.append("contains a masked link [text](url); write the address itself")
     return problems
 
 
