@@ -10,6 +10,9 @@ baselines are measured, each in its own fresh process, on the same data and quer
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import platform
 import sqlite3
 import subprocess
@@ -104,8 +107,6 @@ def _sizes(args: argparse.Namespace) -> list[Size]:
 def _extra_questions(path: Path | None) -> list[str]:
     if path is None:
         return []
-    import json
-
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -136,8 +137,6 @@ def environment() -> dict[str, Any]:
             return ""
         return done.stdout.strip()
 
-    import os
-
     cpus = os.cpu_count() or 0
     commit = git("rev-parse", "--short", "HEAD")
     dirty = bool(git("status", "--porcelain", "--", "knowledge", "bot", "seeds"))
@@ -152,11 +151,21 @@ def environment() -> dict[str, Any]:
         "git_commit": commit,
         "core_dirty": dirty,
     }
+    env["core_digest"] = code_digest()
     env["summary"] = (
         f"Python {env['python']}, {cpus} CPUs, SQLite {env['sqlite']}, rapidfuzz "
         f"{env['rapidfuzz']}, commit {commit}{' + local changes' if dirty else ''}"
     )
     return env
+
+
+def code_digest() -> str:
+    """A digest of the code under test (knowledge/ and bot/), to notice edits during a run."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted([*(REPO / "knowledge").rglob("*.py"), *(REPO / "bot").rglob("*.py")]):
+        h.update(str(path.relative_to(REPO)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def _ensure_built(
@@ -190,8 +199,6 @@ def _ensure_fts(built: Built, progress: Progress) -> dict[str, Any]:
         return {"fts_build_s": meta["fts_build_s"], "fts_db_bytes": file_bytes(built.fts_db)}
     progress.step(f"{built.size.name}: building the FTS5 baseline table")
     fts = build_fts(built.db, built.fts_db)
-    import json
-
     stored = json.loads((built.directory / "meta.json").read_text(encoding="utf-8"))
     stored.update(fts)
     (built.directory / "meta.json").write_text(json.dumps(stored, indent=2), encoding="utf-8")
@@ -202,6 +209,7 @@ def measure_size(
     size: Size, args: argparse.Namespace, extra: list[str], progress: Progress
 ) -> dict[str, Any]:
     """Everything measured for one size (see the module docs for the order)."""
+    load_before = _load()
     built = _ensure_built(size, args, extra, progress)
     queries = built.queries(args.queries)
     entry: dict[str, Any] = {
@@ -231,7 +239,16 @@ def measure_size(
         progress.step(f"{size.name}: FTS5 baseline")
         entry["fts5"] = spawn("fts", {**common, "db": str(built.fts_db), "budget_s": args.budget})
     entry["ratios"] = report.ratios(entry)
+    entry["load_avg"] = {"before": load_before, "after": _load()}
     return entry
+
+
+def _load() -> float | None:
+    """The 1-minute load average: above the CPU count, something else competed for the CPUs."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -252,6 +269,9 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     }
     for size in _sizes(args):
         results["sizes"].append(measure_size(size, args, extra, progress))
+    results["environment"]["core_changed_during_run"] = (
+        code_digest() != results["environment"]["core_digest"]
+    )
     results["targets"] = report.verdicts(results["sizes"])
     results["duration_s"] = time.perf_counter() - started
     return results

@@ -10,6 +10,7 @@ latencies are per query, in milliseconds.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -121,7 +122,9 @@ def _timed_loop(
 ) -> dict[str, Any]:
     """Ask every query (or as many as fit in ``budget_s``, at least ``min_queries``)."""
     times: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     verdicts = _Verdicts()
+    gc_before = [g["collections"] for g in gc.get_stats()]
     started = time.perf_counter()
     step = max(1, len(queries) // 10)
     for i, query in enumerate(queries):
@@ -129,12 +132,17 @@ def _timed_loop(
             break
         t0 = time.perf_counter()
         answered = ask(query.text)
-        times.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - t0
+        times.append(elapsed)
+        by_kind.setdefault(query.kind, []).append(elapsed)
         verdicts.add(query, answered)
         if (i + 1) % step == 0:
             progress(f"{label}: {i + 1}/{len(queries)} queries")
+    gc_after = [g["collections"] for g in gc.get_stats()]
     return {
         "latency": latency_stats(times),
+        "latency_by_kind": {kind: latency_stats(t) for kind, t in sorted(by_kind.items())},
+        "gc_collections": [a - b for a, b in zip(gc_after, gc_before, strict=True)],
         "of_requested": len(queries),
         "budget_s": budget_s,
         **verdicts.summary(),

@@ -214,6 +214,25 @@ def startup_table(sizes: Sequence[dict[str, Any]]) -> str:
     return _table(headers, rows)
 
 
+def kind_table(sizes: Sequence[dict[str, Any]]) -> str:
+    """Ours: p50 / p99 latency (ms) by kind of query, and the collections the GC ran."""
+    kinds = sorted({k for s in sizes for k in (s.get("ours") or {}).get("latency_by_kind", {})})
+    headers = ("size", *kinds, "GC runs gen0/1/2")
+    rows = []
+    for entry in sizes:
+        ours = entry.get("ours") or {}
+        by_kind = ours.get("latency_by_kind", {})
+        cells = [
+            f"{_fmt(by_kind[k]['median_ms'], 2)} / {_fmt(by_kind[k]['p99_ms'], 1)}"
+            if k in by_kind
+            else "–"
+            for k in kinds
+        ]
+        gc_runs = "/".join(str(n) for n in ours.get("gc_collections", []))
+        rows.append([entry["size"], *cells, gc_runs or "–"])
+    return _table(headers, rows)
+
+
 def targets_table(found: Sequence[dict[str, Any]]) -> str:
     """The targets section: target, limit, measured, MET / MISSED."""
     rows = [
@@ -240,6 +259,9 @@ def render(results: dict[str, Any]) -> str:
         "Start-up of ours, step by step",
         startup_table(sizes),
         "",
+        "Ours by kind of query: p50 / p99 ms",
+        kind_table(sizes),
+        "",
         "Latency ratios (ours ÷ baseline; < 1: ours faster)",
         ratio_table(sizes),
         "",
@@ -250,6 +272,25 @@ def render(results: dict[str, Any]) -> str:
     if cold:
         runs = ", ".join(f"{t:.3f}" for t in cold["runs_s"])
         parts += ["", f"cold `sitrep ask {cold['query']!r}` runs (s): {runs}"]
+    cpus = results["environment"].get("cpus") or 1
+    busy = [
+        f"{s['size']} (load {max(v for v in s['load_avg'].values() if v is not None):.1f})"
+        for s in sizes
+        if any(v is not None and v > cpus for v in (s.get("load_avg") or {}).values())
+    ]
+    if busy:
+        parts += [
+            "",
+            f"WARNING: other processes competed for the {cpus} CPUs while measuring "
+            f"{', '.join(busy)} (1-minute load average above the CPU count); those figures "
+            "are pessimistic. Rerun on a quiet machine for clean numbers.",
+        ]
+    if results["environment"].get("core_changed_during_run"):
+        parts += [
+            "",
+            "WARNING: knowledge/ or bot/ changed while the benchmark ran; sizes may have "
+            "measured different code. Run it again on a quiet tree.",
+        ]
     parts += ["", f"total run time: {results['duration_s']:.0f} s"]
     return "\n".join(parts)
 

@@ -142,7 +142,9 @@ class AsyncDesk:
         Like every call it runs on the store's one thread, so moderators' writes are
         serialised with each other and with the questions being answered.
         """
-        return await self.run(lambda d: call(Curator(d.store, actor, guild_id=guild_id)))
+        return await self.run(
+            lambda d: call(Curator(d.store, actor, guild_id=guild_id, today=d.today()))
+        )
 
     async def close(self) -> None:
         """Close the desk on its own thread, then stop the thread."""

@@ -8,6 +8,7 @@ after installing.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -17,10 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from knowledge.curation import Curator
 from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest import build_digest, render_digest_text
 from knowledge.errors import KnowledgeError, ValidationError
 from knowledge.files import check_seeds, write_fact_files
+from knowledge.history import history_to_text, revision_to_text
 from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topics_to_text
 from knowledge.text import words
 
@@ -120,6 +123,63 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _curator(desk: Desk) -> Curator:
+    """Moderator actions from the terminal, recorded as ``cli:<os user>``."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (e.g. a container without a passwd entry)
+        user = "unknown"
+    return Curator(desk.store, f"cli:{user}", today=desk.today())
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
+    """Show every revision of a fact, newest first: who, when, and what changed."""
+    desk = _desk(args)
+    try:
+        print(history_to_text(_curator(desk).history(args.id)), file=out)
+    finally:
+        desk.close()
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace, out: TextIO) -> int:
+    """Bring a fact back to its state right after revision REV, as a new revision."""
+    desk = _desk(args)
+    try:
+        outcome = _curator(desk).revert(args.id, args.rev, reason=args.reason)
+    finally:
+        desk.close()
+    if outcome.revision is None:
+        print(f"{args.id} already is as it was after rev {args.rev}: nothing changed", file=out)
+    else:
+        print(revision_to_text(outcome.revision), file=out)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    """Import one fact file: checked whole first, then all of it or nothing."""
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    desk = _desk(args)
+    try:
+        curator = _curator(desk)
+        if args.dry_run:
+            report = curator.plan_import(data, str(args.file), replace=args.replace).report
+        else:  # the store checks the whole set again before it writes: no dry run first
+            facts = curator.read_import(data, str(args.file))
+            report = curator.import_facts(facts, str(args.file), replace=args.replace)
+    finally:
+        desk.close()
+    verb = "would be" if args.dry_run else "were"
+    for name in ("added", "changed", "unchanged", "retired"):
+        ids: tuple[str, ...] = getattr(report, name)
+        listed = f": {', '.join(ids)}" if ids and name != "unchanged" else ""
+        print(f"{len(ids):4d} {verb} {name}{listed}", file=out)
+    return 0
+
+
 def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     """Preview the digest: new and changed facts, reviews due, most asked, unanswered, feedback."""
     if not args.preview:
@@ -199,6 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
         "dir", nargs="?", type=Path, help="seeds directory (default: --seeds)"
     )
     add("export", cmd_export).add_argument("dir", type=Path, help="directory to write into")
+    add("history", cmd_history).add_argument("id", help="the fact's id")
+    p = add("revert", cmd_revert)
+    p.add_argument("id", help="the fact's id")
+    p.add_argument("rev", type=int, help="the revision whose state to bring back")
+    p.add_argument("--reason", default="", help="why (kept with the revision)")
+    p = add("import", cmd_import)
+    p.add_argument("file", type=Path, help="a fact file (TOML), e.g. from /fact export")
+    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    p.add_argument(
+        "--replace", action="store_true", help="also retire active facts the file does not contain"
+    )
     p = add("digest", cmd_digest)
     p.add_argument("--preview", action="store_true", help="print the digest instead of posting it")
     p.add_argument(

@@ -18,10 +18,13 @@ from discord.ext import commands
 from knowledge.models import Alternative
 
 from .async_store import AsyncDesk
+from .cogs.admin import AdminCog
 from .cogs.ask import AskCog
+from .cogs.digest import DigestCog
 from .config import Settings
 from .errors import Throttled
 from .guards import RateLimiter, RecentAnswers
+from .moderation import MODERATOR_ITEMS
 from .replies import (
     AUTOCOMPLETE_TIMEOUT,
     DEFER_AFTER,
@@ -94,7 +97,10 @@ class SitrepBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.add_cog(AdminCog(self))
+        # After AdminCog: DigestCog adds /fact gaps to the /fact group AdminCog registers.
+        await self.add_cog(DigestCog(self))
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *MODERATOR_ITEMS)
         if self.sync_on_start and self.settings.guild_ids:
             await sync_to_guilds(self, self.settings.guild_ids)
 

@@ -98,6 +98,10 @@ def user_message(error: BaseException) -> str | None:
             )
         case kerr.DocumentNotFound():
             return f"There is no source document “{echo(error.document_id, 64)}”."
+        case kerr.InvalidSetting():
+            return f"That isn't a valid digest setting: {echo(str(error), 300)}."
+        case kerr.DigestNotConfigured():
+            return "This server has no digest yet: set one up with /digest set."
         case NotModerator():
             return "Only moderators can do that: the moderator role, or Manage Server."
         case NotThisGuild():

@@ -81,7 +81,9 @@ def actor_of(user: discord.abc.User) -> str:
 
 def private(interaction: discord.Interaction[Any]) -> InteractionDestination:
     """Where moderators' replies go: back to the moderator only (the mod-log is public)."""
-    return InteractionDestination(interaction, defer_after=_bot(interaction).defer_after, private=True)
+    return InteractionDestination(
+        interaction, defer_after=_bot(interaction).defer_after, private=True
+    )
 
 
 # --------------------------------------------------------------------------- mod-log
@@ -121,17 +123,17 @@ class _Input:
     required: bool
 
 
+_SHORT, _PARAGRAPH = discord.TextStyle.short, discord.TextStyle.paragraph
 _INPUTS: Final = (
-    _Input(TITLE, "Title", "What the fact answers, e.g. Who leads JNIM", discord.TextStyle.short,
+    _Input(TITLE, "Title", "What the fact answers, e.g. Who leads JNIM", _SHORT,
            validation.MAX_TITLE, True),
-    _Input(ANSWER, "Answer", "The answer as members will read it.", discord.TextStyle.paragraph,
+    _Input(ANSWER, "Answer", "What members will read, as one paragraph.", _PARAGRAPH,
            validation.MAX_ANSWER, True),
     _Input(KEYS, "Keys", "Ways people ask for it: one per line, or separated by commas.",
-           discord.TextStyle.paragraph, 4000, False),
-    _Input(TAGS, "Tags", "Topics, comma-separated, e.g. jnim, leadership",
-           discord.TextStyle.short, 600, False),
+           _PARAGRAPH, 4000, False),
+    _Input(TAGS, "Tags", "Topics, comma-separated, e.g. jnim, leadership", _SHORT, 600, False),
     _Input(DATES, "Dates", "As of, then an optional review-by date: 2025-11-04, 2026-02-01",
-           discord.TextStyle.short, 40, True),
+           _SHORT, 40, True),
 )  # fmt: skip
 Save = Callable[[InteractionDestination, FactDraft], Awaitable[None]]
 
@@ -183,7 +185,10 @@ class FactForm(ui.Modal):
         except (ValidationError, KeyConflict) as error:
             await offer_retry(destination, error, self.refill(typed))
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+    # Modal.on_error takes no item, unlike View.on_error; discord.py's stubs disagree.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
         await report(private(interaction), error, where=f"form {self.title!r}")
 
 
@@ -208,7 +213,9 @@ class RetryView(ui.View):
         await report(private(interaction), error, where="form retry")
 
 
-async def offer_retry(destination: InteractionDestination, error: Exception, form: FactForm) -> None:
+async def offer_retry(
+    destination: InteractionDestination, error: Exception, form: FactForm
+) -> None:
     """Say why the form was refused, with a button to fix it."""
     log.info("form refused: %s", type(error).__name__)
     text = user_message(error) if is_expected(error) else GENERIC
@@ -327,7 +334,7 @@ async def turn_history_page(interaction: discord.Interaction[Any], fact_id: str,
     """Show page ``page`` of a fact's history in place (newer revisions may have arrived)."""
     bot = _bot(interaction)
     fact, revisions = await bot.store.curate(
-        actor_of(interaction.user), interaction.guild_id, lambda c: c.facts_history(fact_id)
+        actor_of(interaction.user), interaction.guild_id, lambda c: c.fact_history(fact_id)
     )
     pages = render_history(fact, revisions)
     index = max(0, min(page, len(pages) - 1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import discord
@@ -174,11 +174,18 @@ class InteractionDestination:
             return await task
 
     async def send(
-        self, reply: Reply | str, *, view: discord.ui.View | None = None, private: bool = False
+        self,
+        reply: Reply | str,
+        *,
+        view: discord.ui.View | None = None,
+        private: bool = False,
+        files: Sequence[discord.File] = (),
     ) -> discord.Message | None:
         kwargs = message_kwargs(reply)
         if view is not None:
             kwargs["view"] = view
+        if files:
+            kwargs["files"] = list(files)
         response = self.interaction.response
         if not response.is_done():
             callback = await response.send_message(ephemeral=private, **kwargs)

@@ -15,6 +15,7 @@ from discord import ui
 
 from knowledge.layout import Reply, render_answer, render_sources, render_topics
 
+from .feedback import FeedbackButton, feedback_buttons
 from .guards import Posted
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
 
@@ -154,6 +155,7 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     SourcesButton,
     DeleteButton,
     TopicsButton,
+    FeedbackButton,
 )
 
 
@@ -161,12 +163,14 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
 
 
 def reply_view(reply: Reply, asker: int) -> ui.View:
-    """Buttons under a public reply: suggestions or Sources, and Delete."""
+    """Buttons under a public reply: suggestions or Sources and 👍/👎, and Delete."""
     view = ui.View(timeout=None)
     for suggestion in reply.suggestions:
         view.add_item(SuggestionButton(asker, suggestion.fact_id, suggestion.label))
     if reply.fact_id is not None:
         view.add_item(SourcesButton(reply.fact_id))
+        for vote in feedback_buttons(reply.fact_id):  # answer feedback (bot/feedback.py)
+            view.add_item(vote)
     view.add_item(DeleteButton(asker))
     return view
 

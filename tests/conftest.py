@@ -8,6 +8,12 @@ from sample import BRIEF, FACTS, GLOSSARY
 from knowledge.models import Document, Fact, Glossary
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: takes seconds (subprocesses, crash tests); deselect with -m 'not slow'"
+    )
+
+
 @pytest.fixture
 def facts() -> tuple[Fact, ...]:
     """The small fact set."""

@@ -146,6 +146,7 @@ def test_measurements_have_the_documented_shape(tiny: Built) -> None:
     fuzzy = measure_rapidfuzz(tiny.db, queries)
     for result in (ours, fts, fuzzy):
         assert result["latency"]["n"] == N_QUERIES
+        assert sum(s["n"] for s in result["latency_by_kind"].values()) == N_QUERIES
         assert {"median_ms", "p99_ms", "max_ms"} <= set(result["latency"])
         assert result["peak_rss_mb"] > 0
         assert result["known"] + result["unknown"] == N_QUERIES
@@ -173,6 +174,7 @@ def test_measurements_have_the_documented_shape(tiny: Built) -> None:
     assert [t["status"] for t in results["targets"]] == ["NOT RUN"] * len(report.TARGETS)
     text = report.render(results)
     assert "ours" in text
+    assert "by kind of query" in text
     assert "Targets" in text
 
 

@@ -42,6 +42,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         SITREP_PREFIX="?",
         SITREP_GUILD_IDS="123456789012345678, 223456789012345678",
         SITREP_MOD_ROLE_ID="323456789012345678",
+        SITREP_MODLOG_CHANNEL_ID="423456789012345678",
         SITREP_LOG_LEVEL="debug",
         SITREP_REPEAT_WINDOW="90",
         SITREP_ASK_RATE="3/10",
@@ -53,6 +54,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert settings.prefix == "?"
     assert settings.guild_ids == (123456789012345678, 223456789012345678)
     assert settings.mod_role_id == 323456789012345678
+    assert settings.modlog_channel_id == 423456789012345678
     assert settings.log_level == "DEBUG"
     assert settings.repeat_window == 90
     assert (settings.ask_rate, settings.ask_per) == (3, 10)
@@ -71,6 +73,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         ("SITREP_GUILD_IDS", "123,abc"),
         ("SITREP_GUILD_IDS", "12"),
         ("SITREP_MOD_ROLE_ID", "moderators"),
+        ("SITREP_MODLOG_CHANNEL_ID", "#mod-log"),
         ("SITREP_LOG_LEVEL", "LOUD"),
         ("SITREP_REPEAT_WINDOW", "soon"),
         ("SITREP_REPEAT_WINDOW", "-5"),

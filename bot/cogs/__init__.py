@@ -1,17 +1,17 @@
 """Sitrep's cogs, and the helper that lets several cogs share one slash-command group.
 
-``/fact`` is one top-level group: members get ``/fact show`` (in :mod:`bot.cogs.ask`), and a
-later moderators' cog adds ``add``, ``edit``, ... to the same group. Discord allows one
-top-level command per name, and discord.py registers a cog's groups when the cog loads, so
-each cog declares its own ``fact`` group object and calls :func:`share_group` in
-``cog_load``: the first cog to load registers the group; later cogs move their subcommands
-into it instead of registering a second ``fact`` (which would fail). Unload with
-:func:`unshare_group`.
+:mod:`bot.cogs.ask` holds the members' commands (``/ask``, ``/show``, ``/sources``,
+``/topics``); :mod:`bot.cogs.admin` owns the moderators' ``/fact`` group. ``/fact`` carries
+``default_permissions(manage_guild=True)``, which Discord honours on top-level commands only
+and which hides the whole group from members: that is why the members' lookup is the
+top-level ``/show`` rather than ``/fact show``.
 
-Note for the moderators' cog: ``default_permissions`` only works on a top-level command, so
-a shared ``/fact`` cannot carry it without hiding ``/fact show`` from members. Moderator
-subcommands must therefore rely on their runtime checks (RELIABILITY B1), or live in their
-own top-level group if the UI hint (B2) matters more than the shared name.
+Discord allows one top-level command per name, and discord.py registers a cog's groups when
+the cog loads. A cog that wants to add subcommands to a group another cog owns declares its
+own group object of the same name and calls :func:`share_group` in ``cog_load``: its
+subcommands move into the registered group instead of registering a second one (which would
+fail). Unload with :func:`unshare_group`. Subcommands added to ``/fact`` this way must carry
+the moderators' runtime check (:data:`bot.moderation.moderators_only`) themselves.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Members' commands: ask a question (/ask, !ask, @Sitrep), show a fact, its sources, topics.
+"""Members' commands: ask a question (/ask, !ask, @Sitrep), /show a fact, its sources, topics.
 
 Every callback is parse → call the core → render (``knowledge.layout``) → send; the shared
 steps live in :meth:`AskCog.answer` and in :mod:`bot.views`.
@@ -31,7 +31,6 @@ from ..errors import QueryTooLong
 from ..guards import Posted
 from ..replies import Destination, InteractionDestination, MessageDestination, report
 from ..views import reply_view, send_sources, topics_view
-from . import share_group, unshare_group
 
 if TYPE_CHECKING:
     from ..client import SitrepBot
@@ -67,18 +66,8 @@ def checked_query(query: str) -> str:
 class AskCog(commands.Cog, name="Ask"):
     """Ask Sitrep about the situation; every answer cites its sources."""
 
-    fact = app_commands.Group(
-        name="fact", description="Look up one fact by its id.", guild_only=True
-    )
-
     def __init__(self, bot: SitrepBot) -> None:
         self.bot = bot
-
-    async def cog_load(self) -> None:
-        share_group(self, self.fact, self.bot)
-
-    async def cog_unload(self) -> None:
-        unshare_group(self.fact, self.bot)
 
     # ------------------------------------------------------------------ asking
 
@@ -153,7 +142,10 @@ class AskCog(commands.Cog, name="Ask"):
 
     # ------------------------------------------------------------------ browsing
 
-    @fact.command(name="show")
+    # A top-level command, not "/fact show": /fact is the moderators' group, and Discord's
+    # default_permissions (which hides it from members) applies to a whole top-level group.
+    @app_commands.command(name="show")
+    @app_commands.guild_only()
     @app_commands.describe(id="The fact's id, for example: jnim-leadership")
     async def fact_show(self, interaction: discord.Interaction[Any], id: str) -> None:
         """Show one fact by its id, with its sources."""

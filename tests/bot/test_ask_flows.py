@@ -45,7 +45,8 @@ async def test_slash_ask_answers_with_sourced_embed(world: World) -> None:
     assert "Soufan Center" in fields["Sources"]
     assert fields["As of"] == "2025-11-04"
     assert "asked: who leads JNIM" in (embed.footer.text or "")
-    assert labels(result.response) == ["Sources & quotes", "Delete"]
+    # The two unlabelled buttons are 👍/👎 (emoji only), see tests/bot/test_feedback.py.
+    assert labels(result.response) == ["Sources & quotes", "", "", "Delete"]
 
 
 async def test_prefix_ask_replies_to_the_question(world: World) -> None:
@@ -125,7 +126,7 @@ async def test_autocomplete_offers_fact_titles(world: World) -> None:
 
 
 async def test_id_autocomplete_offers_ids(world: World) -> None:
-    """/fact show and /sources complete fact ids."""
+    """/show and /sources complete fact ids."""
     choices = await world.alice.autocomplete(world.channel, "sources", "id", "jnim")
     assert "jnim-leadership" in [c["value"] for c in choices]
 
@@ -156,7 +157,7 @@ async def test_did_you_mean_click_answers_in_place(world: World) -> None:
     assert updated.id == miss.id  # type: ignore[union-attr]
     assert updated.content == ""  # type: ignore[union-attr]
     assert embed_of(updated).title == label
-    assert labels(updated) == ["Sources & quotes", "Delete"]
+    assert labels(updated) == ["Sources & quotes", "", "", "Delete"]  # "" are 👍/👎
 
 
 async def test_did_you_mean_click_by_someone_else_is_private(world: World) -> None:
@@ -250,14 +251,14 @@ async def test_sources_button_shows_quotes(world: World) -> None:
 
 
 async def test_fact_show(world: World) -> None:
-    """/fact show id shows that fact."""
-    result = await world.alice.slash(world.channel, "fact show", id="jnim-leadership")
+    """/show id shows that fact."""
+    result = await world.alice.slash(world.channel, "show", id="jnim-leadership")
     assert embed_of(result.response).title == await world.title(LEADERSHIP)
 
 
 async def test_unknown_fact_id_gets_a_short_private_message(world: World) -> None:
     """An unknown id is answered politely and privately, without a traceback."""
-    result = await world.alice.slash(world.channel, "fact show", id="no-such-fact")
+    result = await world.alice.slash(world.channel, "show", id="no-such-fact")
     assert result.ephemeral
     assert result.response.content == "I have no fact with the id “no-such-fact”. Try /topics."  # type: ignore[union-attr]
     (error,) = world.env.errors
@@ -299,7 +300,7 @@ async def test_stale_fact_is_flagged(world: World, clock: Clock) -> None:
     fresh = await world.alice.slash(world.channel, "ask", query="who leads JNIM")
     assert not any("stale" in f.name.lower() for f in embed_of(fresh.response).fields)
     clock.now = TODAY.replace(year=2027)
-    stale = await world.bob.slash(world.channel, "fact show", id="jnim-leadership")
+    stale = await world.bob.slash(world.channel, "show", id="jnim-leadership")
     flag = [f for f in embed_of(stale.response).fields if "Possibly stale" in (f.name or "")]
     assert flag
     assert "due for review" in (flag[0].value or "")

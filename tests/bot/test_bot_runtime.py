@@ -27,6 +27,7 @@ from bot.client import ShardedSitrepBot, SitrepBot, build_bot
 from bot.cogs import share_group, unshare_group
 from bot.config import Settings
 from bot.logging_setup import REDACTED, RedactingFilter, configure_logging, redact
+from bot.moderation import moderators_only
 from knowledge.desk import open_desk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,7 +259,7 @@ async def test_every_store_call_runs_on_the_one_store_thread(settings: Settings)
             await alice.send(channel, "!ask fuel imports")
             await alice.slash(channel, "topics")
             await alice.slash(channel, "sources", id="jnim-leadership")
-            await alice.slash(channel, "fact show", id="jnim-leadership")
+            await alice.slash(channel, "show", id="jnim-leadership")
         assert len(threads) >= 6
         assert set(threads) == {store.thread_id}
         assert store.thread_id != threading.get_ident()
@@ -417,8 +418,8 @@ def test_plain_bot_by_default(settings: Settings, store: AsyncDesk) -> None:
 # --------------------------------------------------------------------------- /fact group
 
 
-class ModsCog(commands.Cog):
-    """Stands in for the later moderators' cog: it adds a subcommand to /fact."""
+class ExtraCog(commands.Cog):
+    """Stands in for a later cog that adds a subcommand to the moderators' /fact group."""
 
     fact = app_commands.Group(name="fact", description="Facts.")
 
@@ -432,26 +433,32 @@ class ModsCog(commands.Cog):
         unshare_group(self.fact, self.bot)
 
     @fact.command(name="ping")
+    @moderators_only
     async def ping(self, interaction: discord.Interaction[Any]) -> None:
         """Reply pong."""
         await interaction.response.send_message(f"pong from {type(self).__name__}", ephemeral=True)
 
 
 async def test_another_cog_can_extend_the_fact_group(world: World) -> None:
-    """A later cog adds /fact subcommands next to /fact show, and can take them away."""
-    await world.bot.add_cog(ModsCog(world.bot))
-    await world.bot.tree.sync()
+    """A later cog adds /fact subcommands next to the moderators' ones, and takes them away."""
     group = world.bot.tree.get_command("fact")
     assert isinstance(group, app_commands.Group)
-    assert sorted(c.name for c in group.commands) == ["ping", "show"]
-    pong = await world.alice.slash(world.channel, "fact ping")
+    before = sorted(c.name for c in group.commands)
+    assert {"add", "edit", "history", "import", "export"} <= set(before)
+    await world.bot.add_cog(ExtraCog(world.bot))
+    await world.bot.tree.sync()
+    assert sorted(c.name for c in group.commands) == sorted([*before, "ping"])
+    assert [c for c in world.bot.tree.get_commands() if c.name == "fact"] == [group]
+    owner = world.guild.add_member(world.env.create_user("owner"), roles=[_manager(world)])
+    pong = await owner.slash(world.channel, "fact ping")
     assert pong.response is not None
-    assert pong.response.content == "pong from ModsCog"
-    shown = await world.alice.slash(world.channel, "fact show", id="jnim-leadership")
-    assert shown.response is not None
-    assert shown.response.embeds
-    await world.bot.remove_cog("ModsCog")
-    assert [c.name for c in group.commands] == ["show"]
+    assert pong.response.content == "pong from ExtraCog"
+    await world.bot.remove_cog("ExtraCog")
+    assert sorted(c.name for c in group.commands) == before
+
+
+def _manager(world: World) -> Any:
+    return world.guild.create_role("Managers", permissions=discord.Permissions(manage_guild=True))
 
 
 # --------------------------------------------------------------------------- deployment

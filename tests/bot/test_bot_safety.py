@@ -66,7 +66,7 @@ async def test_every_message_the_bot_sends_allows_no_mentions(world: World) -> N
     topics = await alice.slash(ch, "topics")
     await alice.click(topics.response, label="Next ▶")  # paging edit
     await alice.send(ch, f"{world.bot.user.mention} fuel imports")  # type: ignore[union-attr]
-    await alice.slash(ch, "fact show", id="nope")  # error message
+    await alice.slash(ch, "show", id="nope")  # error message
     world.env.errors  # noqa: B018 - FactNotFound, handled
     assert assert_no_pings(world) >= 10
 
