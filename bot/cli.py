@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from knowledge.backup import DEFAULT_KEEP, create_backup, restore_backup
 from knowledge.curation import Curator
 from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest import build_digest, render_digest_text
@@ -28,7 +29,7 @@ from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topic
 from knowledge.text import words
 
 from .config import ConfigError
-from .paths import default_db_path, default_seeds_dir
+from .paths import default_backup_dir, default_db_path, default_seeds_dir
 
 log = logging.getLogger("sitrep")
 Handler = Callable[[argparse.Namespace, TextIO], int]
@@ -55,7 +56,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         for s in desk.explain(query):
             print(
                 f"{s.score:6.1f}  cov={s.coverage:.2f} head={s.head_coverage:.2f} "
-                f"sim={s.similarity:.2f} missing={list(s.missing)}  {s.fact.id}",
+                f"sim={s.similarity:.2f} missing={list(s.missing)}  {s.fact_id}",
                 file=out,
             )
     if args.json:
@@ -208,6 +209,45 @@ def _since_date(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    """Back up the live database with SQLite's backup API; keep the newest N, each checked."""
+    directory = args.dir or default_backup_dir(args.db)
+    report = create_backup(args.db, directory, keep=args.keep, now=datetime.now(UTC))
+    made = report.backup
+    print(
+        f"backed up {args.db} to {made.path} (schema v{made.schema_version}, {made.facts} "
+        f"facts, {made.revisions} revisions, integrity ok)",
+        file=out,
+    )
+    removed = f"; removed {', '.join(p.name for p in report.removed)}" if report.removed else ""
+    print(f"{len(report.kept)} backup(s) kept in {directory}{removed}", file=out)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    """Restore a backup into the database (checked first; the current one is saved first)."""
+    report = restore_backup(
+        args.file, args.db, now=datetime.now(UTC), previous_dir=default_backup_dir(args.db)
+    )
+    if report.previous is not None:
+        state = "" if report.previous.sound else f" (it was damaged: {report.previous.integrity})"
+        print(f"saved the database as it was to {report.previous.path}{state}", file=out)
+    made = report.source
+    print(
+        f"restored {made.path} into {args.db} (schema v{made.schema_version}, {made.facts} "
+        f"facts, {made.revisions} revisions, integrity ok)",
+        file=out,
+    )
+    return 0
+
+
+def _keep(text: str) -> int:
+    """``--keep``: a whole number of at least 1."""
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of backups from 1 to 10000")
+    return int(text)
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Start the Discord bot with settings from the environment or .env."""
     from .config import load_settings  # Discord is imported only where it is used.
@@ -283,6 +323,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="ID",
         help="only this server's questions and feedback, since its last digest",
+    )
+    p = add("backup", cmd_backup)
+    p.add_argument(
+        "--dir", type=Path, help="where backups go (default: backups/ beside the database)"
+    )
+    p.add_argument(
+        "--keep",
+        type=_keep,
+        default=DEFAULT_KEEP,
+        metavar="N",
+        help=f"how many backups to keep, newest first (default: {DEFAULT_KEEP})",
+    )
+    add("restore", cmd_restore).add_argument(
+        "file", type=Path, help="a backup made by sitrep backup (stop the bot first)"
     )
     add("run", cmd_run)
     add("sync", cmd_sync).add_argument(

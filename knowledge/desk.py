@@ -12,11 +12,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from .errors import FactNotFound
 from .files import load_glossary, load_seeds
+from .index import TermIndex, fingerprint, index_fact
 from .matcher import MatchConfig, Matcher, Scored
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
 from .store import FactStore, open_db
-from .text import words
+from .text import Analyzer, words
 
 
 def utc_now() -> datetime:
@@ -39,6 +41,9 @@ class Desk:
         self.glossary = glossary
         self.clock = clock
         self._config = config
+        self._analyzer = Analyzer(glossary)
+        self._fingerprint = fingerprint(glossary)
+        self._index = TermIndex(store.db.conn)
         self._matcher: Matcher | None = None
         self._built_at = -1
 
@@ -52,11 +57,39 @@ class Desk:
 
     @property
     def matcher(self) -> Matcher:
-        """The matcher over the active facts, rebuilt after any change to the store."""
-        if self._matcher is None or self._built_at != self.store.changes:
-            self._built_at = self.store.changes
-            self._matcher = Matcher(self.store.facts(), self.glossary, self._config)
+        """The matcher over the active facts, caught up with any change to the store."""
+        changes = self.store.changes
+        if self._matcher is None or self._built_at != changes:
+            self._refresh_index()
+            self._built_at = changes
+            self._matcher = Matcher.over(self._index, self._analyzer, self._active, self._config)
         return self._matcher
+
+    def _refresh_index(self) -> None:
+        """Bring the term index up to date: only the facts changed since it was last written,
+        or everything when the glossary or the analysis rules changed."""
+        if self._index.meta("fingerprint") != self._fingerprint:
+            _, newest = self.store.changed_since(0)
+            self._index.rebuild(
+                (index_fact(fact, self._analyzer) for fact in self.store.facts()),
+                {"fingerprint": self._fingerprint, "revision": str(newest)},
+            )
+            return
+        changed, newest = self.store.changed_since(int(self._index.meta("revision") or 0))
+        if changed:
+            active = [fact for fact in map(self._active, changed) if fact is not None]
+            self._index.update(
+                (index_fact(fact, self._analyzer) for fact in active),
+                remove=changed,
+                meta={"revision": str(newest)},
+            )
+
+    def _active(self, fact_id: str) -> Fact | None:
+        try:
+            fact = self.store.get(fact_id)
+        except FactNotFound:
+            return None
+        return fact if fact.status == "active" else None
 
     def ask(
         self,

@@ -22,9 +22,9 @@ How a query is matched:
 from __future__ import annotations
 
 import math
-import re
+import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from heapq import nlargest
@@ -32,6 +32,7 @@ from heapq import nlargest
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from .index import TermIndex, index_fact
 from .lexicon import english_frequency, is_english_word
 from .models import Alternative, Answer, Fact, Glossary
 from .text import (
@@ -45,22 +46,6 @@ from .text import (
     words,
 )
 
-# A number that is not a year ("2021") or a day of a month ("September 11") is a count.
-_COUNT_RE = re.compile(
-    r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w,.]*\d)"
-    r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice)\b",
-    re.I,
-)
-_DAY_OF_MONTH_RE = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december)\s+\d{1,2}\b",
-    re.I,
-)
-_DATE_RE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september"
-    r"|october|november|december|decade|weeks?|years?)\b",
-    re.I,
-)
 # English word frequencies (lexicon.english_frequency) above which a word is common, and
 # below which it is rare enough to be a name rather than a word.
 COMMON_WORD = 2000
@@ -71,7 +56,6 @@ for _word in sorted(STOPWORDS | LIGHT_WORDS):
 # How many equally close corrections a typo may stand for; the facts decide between them.
 MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
-_KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +79,6 @@ class MatchConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    fact: Fact
-    head: frozenset[str]
-    terms: frozenset[str]
-    phrases: tuple[str, ...]
-    kinds: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
 class _Slot:
     """One query term: the term as typed (or corrected), and the typo readings it may also be."""
 
@@ -113,6 +88,7 @@ class _Slot:
     light: bool
     known: bool = True
     readings: tuple[str, ...] = ()
+    df: int = 0
 
     def reading(self, terms: frozenset[str]) -> str:
         """The reading of this slot that a fact with ``terms`` supports (else the label)."""
@@ -134,7 +110,8 @@ class _Query:
 class Scored:
     """One candidate's score and its parts, for ranking and for explaining a verdict."""
 
-    fact: Fact
+    fact_id: str
+    title: str
     score: float
     coverage: float
     head_coverage: float
@@ -144,76 +121,62 @@ class Scored:
     fits_intent: bool = True
 
 
-def _kinds(fact: Fact) -> frozenset[str]:
-    kinds: set[str] = set()
-    for key in (fact.title, *fact.keys):
-        first = words(key)[:1]
-        if first and first[0] in _KIND_OF_KEY:
-            kinds.add(_KIND_OF_KEY[first[0]])
-        if words(key)[:2] in (["how", "many"], ["how", "much"]):
-            kinds.add("count")
-    if _COUNT_RE.search(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
-        kinds.add("count")
-    if _DATE_RE.search(fact.answer):
-        kinds.add("when")
-    return frozenset(kinds)
-
-
 class Matcher:
-    """Answers queries from a fixed set of facts; build a new one when the facts change."""
+    """Answers queries from a set of facts; build a new one when the facts change.
+
+    ``Matcher(facts, glossary)`` indexes the facts in memory; :meth:`over` answers from a
+    :class:`~knowledge.index.TermIndex` kept in the store's database, loading facts by id.
+    """
 
     def __init__(
         self, facts: Iterable[Fact], glossary: Glossary, config: MatchConfig | None = None
     ) -> None:
+        analyzer = Analyzer(glossary)
+        active = {fact.id: fact for fact in facts if fact.status == "active"}
+        index = TermIndex(sqlite3.connect(":memory:", isolation_level=None))
+        index.rebuild((index_fact(fact, analyzer) for fact in active.values()), {})
+        self._setup(index, analyzer, active.get, config)
+
+    @classmethod
+    def over(
+        cls,
+        index: TermIndex,
+        analyzer: Analyzer,
+        load: Callable[[str], Fact | None],
+        config: MatchConfig | None = None,
+    ) -> Matcher:
+        """A matcher over an existing index; ``load`` returns a fact by id (None if gone)."""
+        matcher = cls.__new__(cls)
+        matcher._setup(index, analyzer, load, config)
+        return matcher
+
+    def _setup(
+        self,
+        index: TermIndex,
+        analyzer: Analyzer,
+        load: Callable[[str], Fact | None],
+        config: MatchConfig | None,
+    ) -> None:
         self.config = config or MatchConfig()
-        self.analyzer = Analyzer(glossary)
-        self._entries: list[_Entry] = []
-        postings: dict[str, list[int]] = defaultdict(list)
-        vocabulary: set[str] = set()
-        for fact in facts:
-            if fact.status != "active":
-                continue
-            head_texts = (fact.title, *fact.keys, *(t.replace("-", " ") for t in fact.tags))
-            body_texts = (fact.answer, *(s.quote for s in fact.sources))
-            head = self.analyzer.terms(head_texts)
-            terms = frozenset(head | self.analyzer.terms(body_texts))
-            phrases = tuple(
-                dict.fromkeys(
-                    " ".join(self.analyzer.analyse(text).terms) for text in (fact.title, *fact.keys)
-                )
-            )
-            index = len(self._entries)
-            self._entries.append(_Entry(fact, frozenset(head), terms, phrases, _kinds(fact)))
-            for term in terms:
-                postings[term].append(index)
-            for text in (*head_texts, *body_texts):
-                vocabulary.update(words(text))
-        for group_words in self.analyzer.concept_words.values():
+        self.analyzer = analyzer
+        self.index = index
+        self._load = load
+        self._size = index.size()
+        # Only the vocabulary lives in memory (for typo correction); postings stay in SQLite.
+        vocabulary = set(index.vocabulary())
+        for group_words in analyzer.concept_words.values():
             vocabulary.update(group_words)
-        self._postings = dict(postings)
-        total = len(self._entries)
-        self._idf = {
-            term: math.log((total + 1) / (len(ids) + 0.5)) for term, ids in self._postings.items()
-        }
-        # A word no fact contains may be a paraphrase as well as an unknown subject, so it
-        # weighs like a rare known word, not more.
-        self._unknown_idf = self.config.unknown_weight
         self._vocabulary = frozenset(vocabulary)
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) >= 3 and word.isalpha() and word not in STOPWORDS:
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
-        self._concepts = frozenset(self.analyzer.concept_words)
-        self._word_df = {
-            word: len(self._postings.get(self.analyzer.analyse_words([word]).terms[0], ()))
-            if self.analyzer.analyse_words([word]).terms
-            else 0
-            for word in vocabulary
-        }
+        self._concepts = frozenset(analyzer.concept_words)
+        self._word_df: dict[str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._size
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -259,9 +222,9 @@ class Matcher:
         limit = max(1, min(limit, 25))
         folded = words(prefix[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
         if not folded:
-            return [Alternative(e.fact.id, e.fact.title, 0.0) for e in self._entries[:limit]]
+            return [Alternative(i, title, 0.0) for i, title in self.index.first(limit)]
         ranked = self._rank(self._query(folded, loose=True, complete_last=True))
-        return [Alternative(s.fact.id, s.fact.title, round(s.score, 1)) for s in ranked[:limit]]
+        return [Alternative(s.fact_id, s.title, round(s.score, 1)) for s in ranked[:limit]]
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -318,10 +281,14 @@ class Matcher:
             (i for i, (a, b) in enumerate(zip(typed, candidate, strict=False)) if a != b),
             min(len(typed), len(candidate)),
         )
-        return (candidate[0] != typed[0], -shared, -self._word_df.get(candidate, 0), candidate)
+        return (candidate[0] != typed[0], -shared, -self._df_of_word(candidate), candidate)
 
-    def _word_rank(self, word: str) -> tuple[int, str]:
-        return (-self._word_df.get(word, 0), word)
+    def _df_of_word(self, word: str) -> int:
+        """How many facts contain the term ``word`` analyses to (cached)."""
+        if word not in self._word_df:
+            terms = self.analyzer.analyse_words([word]).terms
+            self._word_df[word] = self.index.df(terms[:1]).get(terms[0], 0) if terms else 0
+        return self._word_df[word]
 
     def _query(self, folded: Sequence[str], *, loose: bool, complete_last: bool = False) -> _Query:
         readings: dict[int, list[str]] = {}
@@ -346,6 +313,7 @@ class Matcher:
                     alternatives[analysis.terms[-1]].update(
                         self.analyzer.analyse_words([word]).terms
                     )
+        df = self.index.df([*analysis.terms, *(t for ts in alternatives.values() for t in ts)])
         slots: dict[str, _Slot] = {}
         for index, term in enumerate(analysis.terms):
             if term in slots:
@@ -355,11 +323,12 @@ class Matcher:
             light = (
                 len(source) == 1 and stem(source[0]) in LIGHT_STEMS and term not in self._concepts
             )
-            weight = min(self._weight(t) for t in options)
+            weight = min(self._weight(df.get(t)) for t in options)
+            df_min = min((df[t] for t in options if t in df), default=0)
             if light:
                 weight = min(weight, self.config.light_weight)
-            known = any(t in self._postings for t in options)
-            slots[term] = _Slot(term, frozenset(options), weight, light, known, options)
+            known = any(t in df for t in options)
+            slots[term] = _Slot(term, frozenset(options), weight, light, known, options, df_min)
         bindings = tuple(
             (a, b)
             for a, b in analysis.bindings
@@ -367,16 +336,30 @@ class Matcher:
         )
         return _Query(tuple(slots.values()), analysis.intent, bindings)
 
-    def _weight(self, term: str) -> float:
-        return self._idf.get(term, self._unknown_idf)
+    def _weight(self, df: int | None) -> float:
+        # A word no fact contains may be a paraphrase as well as an unknown subject, so it
+        # weighs like a rare known word, not more.
+        if not df:
+            return self.config.unknown_weight
+        return math.log((self._size + 1) / (df + 0.5))
 
-    def _candidates(self, query: _Query) -> set[int]:
-        lists = [self._postings.get(t, ()) for slot in query.slots for t in slot.terms]
-        found: set[int] = set()
-        for ids in sorted(lists, key=len):
-            found.update(ids)
-            if len(found) >= self.config.max_candidates:
+    def _candidates(self, query: _Query) -> dict[int, float]:
+        """Rows of facts sharing a term with the query, with a first coverage estimate.
+
+        Slots are read rarest first and reading stops once there are enough candidates: a
+        fact that lacks every rare term of the question cannot cover it anyway, so common
+        terms ("mali", "jnim") never cost a scan of half the store.
+        """
+        cap = self.config.max_candidates
+        found: dict[int, float] = defaultdict(float)
+        for slot in sorted((s for s in query.slots if s.known), key=lambda s: s.df):
+            if len(found) >= cap:
                 break
+            rows: set[int] = set()
+            for term in slot.terms:
+                rows.update(self.index.postings(term, limit=cap))
+            for row in rows:
+                found[row] += slot.weight
         return found
 
     def _rank(self, query: _Query) -> list[Scored]:
@@ -384,16 +367,13 @@ class Matcher:
         if not slots:
             return []
         total = sum(slot.weight for slot in slots)
-        coarse: list[tuple[float, float, int]] = []
-        for index in self._candidates(query):
-            entry = self._entries[index]
-            covered = sum(slot.weight for slot in slots if slot.terms & entry.terms)
-            in_head = sum(slot.weight for slot in slots if slot.terms & entry.head)
-            coarse.append((covered / total, in_head / total, index))
         config = self.config
+        estimates = self._candidates(query)
+        rows = nlargest(config.rerank, estimates, key=lambda row: (estimates[row], -row))
         scored: list[Scored] = []
-        for coverage, head_coverage, index in nlargest(config.rerank, coarse):
-            entry = self._entries[index]
+        for entry in self.index.docs(rows).values():
+            coverage = sum(slot.weight for slot in slots if slot.terms & entry.terms) / total
+            head_coverage = sum(slot.weight for slot in slots if slot.terms & entry.head) / total
             # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
             # the reading that fact supports.
             text = " ".join(slot.reading(entry.terms) for slot in slots)
@@ -421,7 +401,8 @@ class Matcher:
                     content_total += slot.weight * (config.known_miss_factor if slot.known else 1)
             scored.append(
                 Scored(
-                    entry.fact,
+                    entry.fact_id,
+                    entry.title,
                     min(max(score, 0.0), 100.0),
                     coverage,
                     head_coverage,
@@ -435,7 +416,7 @@ class Matcher:
                     and all(a in entry.head and b in entry.head for a, b in query.bindings),
                 )
             )
-        scored.sort(key=lambda s: (-s.score, s.fact.id))
+        scored.sort(key=lambda s: (-s.score, s.fact_id))
         return scored
 
     def _verdict(self, query: str, ranked: Sequence[Scored], margin: float = 0.0) -> Answer:
@@ -447,12 +428,13 @@ class Matcher:
             and top.fits_intent
             and top.score >= config.answer_threshold + margin
         )
-        rest = ranked[1:] if answers else ranked
+        fact = self._load(top.fact_id) if answers and top is not None else None
+        rest = ranked[1:] if fact is not None else ranked
         alternatives = tuple(
-            Alternative(s.fact.id, s.fact.title, round(s.score, 1))
+            Alternative(s.fact_id, s.title, round(s.score, 1))
             for s in rest
             if s.score >= config.suggest_threshold
         )[:3]
-        if answers and top is not None:
-            return Answer(query, "answered", round(top.score, 1), top.fact, alternatives)
+        if fact is not None and top is not None:
+            return Answer(query, "answered", round(top.score, 1), fact, alternatives)
         return Answer(query, "no_match", round(top.score, 1) if top else 0.0, None, alternatives)

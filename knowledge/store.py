@@ -347,6 +347,22 @@ class FactStore:
         with self._reading():
             return self._documents(None)
 
+    def changed_since(self, revision_id: int) -> tuple[list[str], int]:
+        """Ids of the facts with a revision newer than ``revision_id``, and the newest id.
+
+        Derived data (the matcher's term index) uses it to catch up with only what changed.
+        """
+        with self._reading() as conn:
+            ids = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT DISTINCT fact_id FROM revisions WHERE id > ? ORDER BY fact_id",
+                    (revision_id,),
+                )
+            ]
+            newest = conn.execute("SELECT coalesce(max(id), 0) FROM revisions").fetchone()[0]
+        return ids, int(newest)
+
     def history(self, fact_id: str) -> list[Revision]:
         """The fact's revisions, oldest first; :class:`FactNotFound` if it never existed."""
         with self._reading() as conn:

@@ -11,6 +11,7 @@ from sample import BRIEF, FACTS, GLOSSARY
 from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import Desk, open_desk
 from knowledge.errors import FactNotFound
+from knowledge.models import Glossary
 from knowledge.store import FactStore, open_db
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -78,3 +79,35 @@ def test_open_desk_fills_an_empty_database_once(tmp_path: Path) -> None:
     desk.store.retire("jnim-leadership", actor="mod")
     again = open_desk(tmp_path / "s.db", BUNDLED_SEEDS)
     assert len(again.store.facts()) == count - 1
+
+
+def test_the_term_index_is_kept_in_the_database(tmp_path: Path) -> None:
+    """A second desk over the same database reuses the index instead of rebuilding it."""
+    first = open_desk(tmp_path / "i.db", BUNDLED_SEEDS)
+    assert first.ask("who leads JNIM", log=False).answered
+    revision = first._index.meta("revision")
+    rows = first.store.db.conn.execute("SELECT count(*) FROM match_docs").fetchone()[0]
+    second = open_desk(tmp_path / "i.db", BUNDLED_SEEDS)
+    assert second._index.meta("revision") == revision
+    assert second.ask("who leads JNIM", log=False).answered
+    assert second.store.db.conn.execute("SELECT count(*) FROM match_docs").fetchone()[0] == rows
+
+
+def test_index_catches_up_with_changes_from_another_connection(tmp_path: Path) -> None:
+    """A change written by another process (e.g. `sitrep load`) reaches the next answer."""
+    desk = open_desk(tmp_path / "o.db", BUNDLED_SEEDS)
+    assert desk.ask("kayes blockade", log=False).answered
+    other = FactStore(open_db(tmp_path / "o.db"))
+    for fact in other.facts():
+        if "kayes" in fact.id:
+            other.retire(fact.id, actor="other")
+    answer = desk.ask("kayes blockade", log=False)
+    assert answer.fact is None or "kayes" not in answer.fact.id
+
+
+def test_a_new_glossary_rebuilds_the_index(desk: Desk) -> None:
+    """The index records what it was built with; another glossary means a rebuild."""
+    assert desk.ask("GSIM boss", log=False).answered
+    plain = Desk(desk.store, Glossary(), clock=lambda: NOW)
+    assert plain.ask("GSIM boss", log=False).status == "no_match"
+    assert plain._index.meta("fingerprint") != desk._fingerprint

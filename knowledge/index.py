@@ -1,0 +1,301 @@
+"""The term index: which facts contain which matching terms, kept in SQLite.
+
+The matcher asks it for the rarest terms' postings, then reranks a few dozen candidates
+from their stored analysis, so a question costs a handful of indexed look-ups whatever the
+size of the store, and a process holds only the vocabulary in memory. The index lives in
+the store's database (derived tables, rebuilt whenever the analyser or glossary changes, so
+they are a cache rather than part of the versioned schema) or in an in-memory database for
+a matcher built from a list of facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .models import Fact, Glossary
+from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, words
+
+# Bump when index_fact or the text analysis changes in a way the inputs below do not show.
+INDEX_VERSION = 1
+
+# A number that is not a year ("2021") or a day of a month ("September 11") is a count.
+_COUNT_RE = re.compile(
+    r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w,.]*\d)"
+    r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice)\b",
+    re.I,
+)
+_DAY_OF_MONTH_RE = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)\s+\d{1,2}\b",
+    re.I,
+)
+_DATE_RE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september"
+    r"|october|november|december|decade|weeks?|years?)\b",
+    re.I,
+)
+_KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS match_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS match_docs (
+    row INTEGER PRIMARY KEY,
+    fact_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    head TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    phrases TEXT NOT NULL,
+    kinds TEXT NOT NULL,
+    words TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS match_postings (
+    term TEXT NOT NULL, row INTEGER NOT NULL, PRIMARY KEY (term, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_words (word TEXT PRIMARY KEY, df INTEGER NOT NULL)
+    WITHOUT ROWID;
+"""
+
+
+def fingerprint(glossary: Glossary) -> str:
+    """A digest of everything the index depends on besides the facts themselves."""
+    material = [
+        INDEX_VERSION,
+        [list(group) for group in glossary.synonyms],
+        sorted(STOPWORDS),
+        sorted(LIGHT_WORDS),
+        sorted(INTENT_WORDS),
+    ]
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()
+
+
+def fact_kinds(fact: Fact) -> frozenset[str]:
+    """The kinds of answer a fact can give: who, when, where, why (from its keys), count, when."""
+    kinds: set[str] = set()
+    for key in (fact.title, *fact.keys):
+        folded = words(key)
+        if folded and folded[0] in _KIND_OF_KEY:
+            kinds.add(_KIND_OF_KEY[folded[0]])
+        if folded[:2] in (["how", "many"], ["how", "much"]):
+            kinds.add("count")
+    if _COUNT_RE.search(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
+        kinds.add("count")
+    if _DATE_RE.search(fact.answer):
+        kinds.add("when")
+    return frozenset(kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedFact:
+    """A fact as the matcher sees it: its terms, its curated head, its key phrases."""
+
+    fact_id: str
+    title: str
+    head: frozenset[str]
+    terms: frozenset[str]
+    phrases: tuple[str, ...]
+    kinds: frozenset[str]
+    words: frozenset[str]
+
+
+def index_fact(fact: Fact, analyzer: Analyzer) -> IndexedFact:
+    """Analyse one fact: title, keys and tags are its head; the answer and quotes its body."""
+    head_texts = (fact.title, *fact.keys, *(tag.replace("-", " ") for tag in fact.tags))
+    body_texts = (fact.answer, *(source.quote for source in fact.sources))
+    head = analyzer.terms(head_texts)
+    phrases = tuple(
+        dict.fromkeys(" ".join(analyzer.analyse(text).terms) for text in (fact.title, *fact.keys))
+    )
+    found: set[str] = set()
+    for text in (*head_texts, *body_texts):
+        found.update(words(text))
+    return IndexedFact(
+        fact.id,
+        fact.title,
+        frozenset(head),
+        frozenset(head | analyzer.terms(body_texts)),
+        phrases,
+        fact_kinds(fact),
+        frozenset(found),
+    )
+
+
+class TermIndex:
+    """Postings, document frequencies and analysed facts in one SQLite connection.
+
+    Writes happen in their own short transactions; the connection must not be inside
+    another transaction when they are called.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.executescript(_SCHEMA)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def meta(self, name: str) -> str | None:
+        """A stored bookkeeping value (fingerprint, indexed revision), or None."""
+        row = self.conn.execute("SELECT value FROM match_meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def size(self) -> int:
+        """How many facts are indexed."""
+        return int(self.conn.execute("SELECT count(*) FROM match_docs").fetchone()[0])
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def rebuild(self, facts: Iterable[IndexedFact], meta: Mapping[str, str]) -> None:
+        """Replace the whole index with ``facts`` (one transaction)."""
+        with self._transaction() as conn:
+            for table in ("match_docs", "match_postings", "match_terms", "match_words"):
+                conn.execute(f"DELETE FROM {table}")
+            self._insert(conn, facts)
+            self._set_meta(conn, meta)
+
+    def update(
+        self, facts: Iterable[IndexedFact], remove: Iterable[str], meta: Mapping[str, str]
+    ) -> None:
+        """Re-index ``facts`` and drop the facts ``remove`` names (one transaction)."""
+        facts = list(facts)
+        with self._transaction() as conn:
+            for fact_id in {*remove, *(f.fact_id for f in facts)}:
+                self._delete(conn, fact_id)
+            self._insert(conn, facts)
+            self._set_meta(conn, meta)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    @staticmethod
+    def _set_meta(conn: sqlite3.Connection, meta: Mapping[str, str]) -> None:
+        conn.executemany(
+            "INSERT INTO match_meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            meta.items(),
+        )
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, facts: Iterable[IndexedFact]) -> None:
+        for fact in facts:
+            cursor = conn.execute(
+                "INSERT INTO match_docs (fact_id, title, head, terms, phrases, kinds, words)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fact.fact_id,
+                    fact.title,
+                    " ".join(sorted(fact.head)),
+                    " ".join(sorted(fact.terms)),
+                    "\n".join(fact.phrases),
+                    " ".join(sorted(fact.kinds)),
+                    " ".join(sorted(fact.words)),
+                ),
+            )
+            row = cursor.lastrowid
+            conn.executemany(
+                "INSERT INTO match_postings (term, row) VALUES (?, ?)",
+                ((term, row) for term in fact.terms),
+            )
+            _count(conn, "match_terms", "term", fact.terms, +1)
+            _count(conn, "match_words", "word", fact.words, +1)
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, fact_id: str) -> None:
+        found = conn.execute(
+            "SELECT row, terms, words FROM match_docs WHERE fact_id = ?", (fact_id,)
+        ).fetchone()
+        if found is None:
+            return
+        row, terms, found_words = found
+        conn.execute("DELETE FROM match_docs WHERE row = ?", (row,))
+        conn.execute("DELETE FROM match_postings WHERE row = ?", (row,))
+        _count(conn, "match_terms", "term", terms.split(), -1)
+        _count(conn, "match_words", "word", found_words.split(), -1)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def df(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many facts contain each of ``terms`` (absent terms are left out)."""
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT term, df FROM match_terms WHERE term IN ({marks})", wanted
+        )
+        return {str(term): int(df) for term, df in rows}
+
+    def postings(self, term: str, limit: int | None = None) -> list[int]:
+        """The rows of the facts that contain ``term`` (at most ``limit`` of them)."""
+        sql = "SELECT row FROM match_postings WHERE term = ?"
+        args: tuple[object, ...] = (term,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            args = (term, limit)
+        return [int(row) for (row,) in self.conn.execute(sql, args)]
+
+    def docs(self, rows: Sequence[int]) -> dict[int, IndexedFact]:
+        """The analysed facts at ``rows``."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        found = self.conn.execute(
+            "SELECT row, fact_id, title, head, terms, phrases, kinds, words FROM match_docs"
+            f" WHERE row IN ({marks})",
+            list(rows),
+        )
+        return {
+            int(row): IndexedFact(
+                fact_id,
+                title,
+                frozenset(head.split()),
+                frozenset(terms.split()),
+                tuple(phrases.split("\n")),
+                frozenset(kinds.split()),
+                frozenset(),
+            )
+            for row, fact_id, title, head, terms, phrases, kinds, _ in found
+        }
+
+    def first(self, limit: int) -> list[tuple[str, str]]:
+        """``(fact_id, title)`` of the first facts by id: a starting list for autocomplete."""
+        rows = self.conn.execute(
+            "SELECT fact_id, title FROM match_docs ORDER BY fact_id LIMIT ?", (limit,)
+        )
+        return [(str(fact_id), str(title)) for fact_id, title in rows]
+
+    def vocabulary(self) -> list[str]:
+        """Every word any indexed fact contains."""
+        return [str(word) for (word,) in self.conn.execute("SELECT word FROM match_words")]
+
+
+def _count(
+    conn: sqlite3.Connection, table: str, column: str, keys: Iterable[str], delta: int
+) -> None:
+    rows = [(key, delta) for key in keys]
+    conn.executemany(
+        f"INSERT INTO {table} ({column}, df) VALUES (?, ?)"
+        f" ON CONFLICT ({column}) DO UPDATE SET df = df + excluded.df",
+        rows,
+    )
+    if delta < 0:
+        conn.execute(f"DELETE FROM {table} WHERE df <= 0")
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,86 @@
+"""The term index: postings and counts stay right through rebuilds and updates."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+
+import pytest
+from sample import FACTS, GLOSSARY
+
+from knowledge.index import IndexedFact, TermIndex, fact_kinds, fingerprint, index_fact
+from knowledge.models import Glossary
+from knowledge.text import Analyzer
+
+ANALYZER = Analyzer(GLOSSARY)
+
+
+@pytest.fixture
+def index() -> TermIndex:
+    """An index over the small fact set, in memory."""
+    index = TermIndex(sqlite3.connect(":memory:", isolation_level=None))
+    index.rebuild((index_fact(f, ANALYZER) for f in FACTS), {"revision": "1"})
+    return index
+
+
+def test_rebuild_indexes_every_fact(index: TermIndex) -> None:
+    """Every fact is there, with document frequencies and postings that agree."""
+    assert index.size() == len(FACTS)
+    df = index.df(["jnim", "fuel", "nope"])
+    assert set(df) == {"jnim", "fuel"}
+    assert len(index.postings("jnim")) == df["jnim"]
+    assert len(index.postings("jnim", limit=1)) == 1
+    assert index.meta("revision") == "1"
+
+
+def test_update_replaces_and_removes(index: TermIndex) -> None:
+    """Re-indexing a changed fact and removing another keeps counts exact."""
+    before = index.df(["kay"])["kay"]
+    changed = dataclasses.replace(FACTS[2], keys=(*FACTS[2].keys, "Kayes siege"))
+    index.update([index_fact(changed, ANALYZER)], remove=["mali-population"], meta={})
+    assert index.size() == len(FACTS) - 1
+    assert index.df(["kay"])["kay"] == before
+    assert "siege" in index.vocabulary()
+    assert not index.postings("popul") or all(
+        doc.fact_id != "mali-population" for doc in index.docs(index.postings("popul")).values()
+    )
+
+
+def test_docs_round_trip(index: TermIndex) -> None:
+    """What is stored for a fact comes back as it was analysed."""
+    original = index_fact(FACTS[0], ANALYZER)
+    [row] = [r for r, d in index.docs(list(range(1, 10))).items() if d.fact_id == FACTS[0].id]
+    stored = index.docs([row])[row]
+    assert dataclasses.replace(stored, words=frozenset()) == dataclasses.replace(
+        original, words=frozenset()
+    )
+    assert isinstance(stored, IndexedFact)
+
+
+def test_failed_update_changes_nothing(index: TermIndex) -> None:
+    """An update that fails part-way leaves the index as it was."""
+    bad = dataclasses.replace(index_fact(FACTS[0], ANALYZER), fact_id="kayes")  # duplicate id
+    with pytest.raises(sqlite3.IntegrityError):
+        index.update([index_fact(FACTS[1], ANALYZER), bad, bad], remove=[], meta={})
+    assert index.size() == len(FACTS)
+
+
+@pytest.mark.parametrize(
+    ("answer", "kinds"),
+    [
+        ("JNIM has 6,000 fighters.", {"count"}),
+        ("The coup was in 2021.", {"when"}),
+        ("The attacks of September 11, 2001.", {"when"}),
+        ("JNIM is led by two men.", set()),
+    ],
+)
+def test_fact_kinds(answer: str, kinds: set[str]) -> None:
+    """Numbers that are not years make a count; years and months make a date."""
+    fact = dataclasses.replace(FACTS[0], answer=answer, title="JNIM", keys=())
+    assert fact_kinds(fact) == kinds
+
+
+def test_fingerprint_follows_the_glossary() -> None:
+    """Another glossary gives another fingerprint; the same one the same."""
+    assert fingerprint(GLOSSARY) == fingerprint(GLOSSARY)
+    assert fingerprint(GLOSSARY) != fingerprint(Glossary())
