@@ -23,6 +23,11 @@ MAX_QUERY_WORDS = 24
 
 _DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032"})
+# Control characters vanish, except those that separate words (tab, newline, ...).
+_ASCII_CONTROLS: dict[int, str | None] = {
+    **dict.fromkeys([*range(32), 127]),
+    **dict.fromkeys(map(ord, "\t\n\v\f\r"), " "),
+}
 _THOUSANDS_RE = re.compile(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)")
 _POSSESSIVE_RE = re.compile(r"(?<=\w)'s\b")
 _APOSTROPHE_IN_WORD_RE = re.compile(r"(?<=\w)'(?=\w)")
@@ -150,8 +155,17 @@ def fold(text: str) -> str:
     >>> fold("Côte d’Ivoire's 6,000 FIGHTERS")
     "cote divoire 6000 fighters"
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES)
+    if text.isascii():
+        # Most text is ASCII: only its control characters need dropping (fast path for
+        # indexing large stores).
+        text = text.translate(_ASCII_CONTROLS)
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(
+            " " if ch.isspace() else ch
+            for ch in text
+            if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES
+        )
     text = text.translate(_APOSTROPHES).casefold()
     text = _THOUSANDS_RE.sub("", text)
     text = _POSSESSIVE_RE.sub("", text)

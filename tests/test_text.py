@@ -128,3 +128,11 @@ def test_intent_words_set_intent_and_leave_the_terms(
     """Words like "date" or "number" ask for a kind of answer; they are not topics."""
     analysis = Analyzer(GLOSSARY).analyse(text)
     assert (analysis.intent, analysis.terms) == (intent, terms)
+
+
+@pytest.mark.parametrize(
+    "text", ["who\tleads\nJNIM", "who\u2028leads\u00a0JNIM", "who leads\r\nJNIM"]
+)
+def test_whitespace_of_any_kind_separates_words(text: str) -> None:
+    """Tabs, newlines and Unicode spaces split words; they never glue two together."""
+    assert words(text) == ["who", "leads", "jnim"]
