@@ -74,8 +74,8 @@ class MatchConfig:
     unknown_weight: float = 3.0
     second_pass_margin: float = 10.0
     suggest_threshold: float = 25.0
-    max_candidates: int = 2000
-    rerank: int = 40
+    max_candidates: int = 500
+    rerank: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +369,8 @@ class Matcher:
         total = sum(slot.weight for slot in slots)
         config = self.config
         estimates = self._candidates(query)
-        rows = nlargest(config.rerank, estimates, key=lambda row: (estimates[row], -row))
+        rows = [row for _, row in nlargest(config.rerank, ((w, -r) for r, w in estimates.items()))]
+        rows = [-row for row in rows]
         scored: list[Scored] = []
         for entry in self.index.docs(rows).values():
             coverage = sum(slot.weight for slot in slots if slot.terms & entry.terms) / total
@@ -377,7 +378,8 @@ class Matcher:
             # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
             # the reading that fact supports.
             text = " ".join(slot.reading(entry.terms) for slot in slots)
-            similarity = max(fuzz.token_sort_ratio(text, phrase) for phrase in entry.phrases) / 100
+            best = process.extractOne(text, entry.phrases, scorer=fuzz.token_sort_ratio)
+            similarity = best[1] / 100 if best else 0.0
             score = 100 * (
                 config.coverage_weight * coverage
                 + config.head_weight * head_coverage
