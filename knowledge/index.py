@@ -21,7 +21,7 @@ from .models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 1
+INDEX_VERSION = 3
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
@@ -41,6 +41,7 @@ _DATE_RE = re.compile(
 )
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 
+_TABLES = ("match_meta", "match_docs", "match_postings", "match_terms", "match_words")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS match_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS match_docs (
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS match_docs (
     words TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS match_postings (
-    term TEXT NOT NULL, row INTEGER NOT NULL, PRIMARY KEY (term, row)
+    term TEXT NOT NULL, head INTEGER NOT NULL, row INTEGER NOT NULL, PRIMARY KEY (term, head, row)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)
     WITHOUT ROWID;
@@ -153,8 +154,12 @@ class TermIndex:
     def rebuild(self, facts: Iterable[IndexedFact], meta: Mapping[str, str]) -> None:
         """Replace the whole index with ``facts`` (one transaction)."""
         with self._transaction() as conn:
-            for table in ("match_docs", "match_postings", "match_terms", "match_words"):
-                conn.execute(f"DELETE FROM {table}")
+            # Dropped, not emptied: an index from an older version may have other columns.
+            for table in _TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
             self._insert(conn, facts)
             self._set_meta(conn, meta)
 
@@ -197,9 +202,15 @@ class TermIndex:
                 ),
             )
             row = cursor.lastrowid
+            # How strongly the fact is about the term: 2 when a whole key is that term
+            # ("Mali"), 1 when a key or the title contains it, 0 for the answer alone.
+            whole = {phrase for phrase in fact.phrases if " " not in phrase}
             conn.executemany(
-                "INSERT INTO match_postings (term, row) VALUES (?, ?)",
-                ((term, row) for term in fact.terms),
+                "INSERT INTO match_postings (term, row, head) VALUES (?, ?, ?)",
+                (
+                    (term, row, 2 if term in whole else int(term in fact.head))
+                    for term in fact.terms
+                ),
             )
             _count(conn, "match_terms", "term", fact.terms, +1)
             _count(conn, "match_words", "word", fact.words, +1)
@@ -213,7 +224,10 @@ class TermIndex:
             return
         row, terms, found_words = found
         conn.execute("DELETE FROM match_docs WHERE row = ?", (row,))
-        conn.execute("DELETE FROM match_postings WHERE row = ?", (row,))
+        conn.executemany(
+            "DELETE FROM match_postings WHERE term = ? AND head IN (0, 1, 2) AND row = ?",
+            ((term, row) for term in terms.split()),
+        )
         _count(conn, "match_terms", "term", terms.split(), -1)
         _count(conn, "match_words", "word", found_words.split(), -1)
 
@@ -230,14 +244,16 @@ class TermIndex:
         )
         return {str(term): int(df) for term, df in rows}
 
-    def postings(self, term: str, limit: int | None = None) -> list[int]:
-        """The rows of the facts that contain ``term`` (at most ``limit`` of them)."""
-        sql = "SELECT row FROM match_postings WHERE term = ?"
+    def postings(self, term: str, limit: int | None = None) -> list[tuple[int, int]]:
+        """``(row, level)`` of the facts that contain ``term``, at most ``limit`` of them,
+        the facts most about it first: level 2 when a whole key is the term, 1 when the
+        title, a key or a tag contains it, 0 when only the answer does."""
+        sql = "SELECT row, head FROM match_postings WHERE term = ? ORDER BY head DESC"
         args: tuple[object, ...] = (term,)
         if limit is not None:
             sql += " LIMIT ?"
             args = (term, limit)
-        return [int(row) for (row,) in self.conn.execute(sql, args)]
+        return [(int(row), int(head)) for row, head in self.conn.execute(sql, args)]
 
     def docs(self, rows: Sequence[int]) -> dict[int, IndexedFact]:
         """The analysed facts at ``rows``."""

@@ -355,11 +355,13 @@ class Matcher:
         for slot in sorted((s for s in query.slots if s.known), key=lambda s: s.df):
             if len(found) >= cap:
                 break
-            rows: set[int] = set()
+            # A fact with the term in its head (title, keys, tags) is the likelier answer.
+            rows: dict[int, float] = {}
             for term in slot.terms:
-                rows.update(self.index.postings(term, limit=cap))
-            for row in rows:
-                found[row] += slot.weight
+                for row, level in self.index.postings(term, limit=cap):
+                    rows[row] = max(rows.get(row, 0.0), slot.weight * (1 + level / 2))
+            for row, weight in rows.items():
+                found[row] += weight
         return found
 
     def _rank(self, query: _Query) -> list[Scored]:
