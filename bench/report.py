@@ -127,8 +127,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 1
 
 def main_table(sizes: Sequence[dict[str, Any]]) -> str:
     """One row per size and engine: build, size on disk, start-up, latency, memory, throughput."""
-    headers = ("size", "engine", "facts", "build s", "DB MB", "start s", "1st ans s", "n",
-               "p50 ms", "p99 ms", "max ms", "RSS MB", "CLI q/s", "hit %", "abst %")  # fmt: skip
+    headers = ("size", "engine", "facts", "build s", "index s", "DB MB", "start s", "1st ans s",
+               "n", "p50 ms", "p99 ms", "max ms", "RSS MB", "CLI q/s", "hit %",
+               "abst %")  # fmt: skip
     rows: list[list[str]] = []
     for entry in sizes:
         build = entry.get("build", {})
@@ -137,22 +138,24 @@ def main_table(sizes: Sequence[dict[str, Any]]) -> str:
             if not m:
                 continue
             lat = m.get("latency", {})
+            index_s = "–"
             if engine == "ours":
                 build_s = f"{_fmt(build.get('build_s'), 2)} {build.get('method', '')}"
-                db_mb = _fmt(build.get("db_bytes", 0) / 1e6)
-                cli = entry.get("cli") or {}
-                qps = _fmt(cli.get("steady_qps"))
+                index_s = _fmt((entry.get("ours_cold") or {}).get("matcher_s"), 2)
+                db_mb = _fmt(build.get("db_with_index_bytes", build.get("db_bytes", 0)) / 1e6)
+                qps = _fmt((entry.get("cli") or {}).get("steady_qps"))
             elif engine == "fts5":
                 build_s = _fmt(build.get("fts_build_s"), 2)
                 db_mb = _fmt(build.get("fts_db_bytes", 0) / 1e6)
                 qps = "–"
             else:
-                build_s, db_mb, qps = "–", "(same)", "–"
+                build_s, db_mb, qps = "–", "(store)", "–"
             rows.append([
                 entry["size"] if engine == "ours" else "",
                 engine,
                 _fmt(build.get("facts")) if engine == "ours" else "",
                 build_s,
+                index_s,
                 db_mb,
                 _fmt(m.get("startup_s"), 3),
                 _fmt(m.get("first_answer_s"), 3),
@@ -189,24 +192,30 @@ def ratio_table(sizes: Sequence[dict[str, Any]]) -> str:
 
 
 def startup_table(sizes: Sequence[dict[str, Any]]) -> str:
-    """Where ours spends its start-up, and what the CLI sees."""
-    headers = ("size", "open s", "facts() s", "glossary s", "Matcher s", "1st query s",
-               "RSS facts MB", "RSS matcher MB", "RSS 1st ans MB", "CLI 1st line s", "CLI total s",
-               "CLI total q/s")  # fmt: skip
+    """Where ours spends its start-up (first start and restart), and what the CLI sees."""
+    headers = ("size", "open s", "glossary s", "Desk s", "ready s", "1st query s",
+               "RSS ready MB", "RSS 1st ans MB", "1st start: index s", "1st start: RSS MB",
+               "DB MB store/+index", "CLI 1st line s", "CLI total s", "CLI total q/s")  # fmt: skip
     rows = []
     for entry in sizes:
         m = entry.get("ours") or {}
+        cold = entry.get("ours_cold") or {}
         cli = entry.get("cli") or {}
+        build = entry.get("build") or {}
+        store_mb = _fmt(build.get("db_bytes", 0) / 1e6)
+        with_index = build.get("db_with_index_bytes")
         rows.append([
             entry["size"],
             _fmt(m.get("open_s"), 3),
-            _fmt(m.get("facts_s"), 3),
             _fmt(m.get("glossary_s"), 3),
+            _fmt(m.get("desk_s"), 3),
             _fmt(m.get("matcher_s"), 3),
             _fmt(m.get("first_query_s"), 3),
-            _fmt(m.get("rss_after_facts_mb")),
             _fmt(m.get("rss_after_matcher_mb")),
             _fmt(m.get("rss_after_first_answer_mb")),
+            _fmt(cold.get("matcher_s"), 2),
+            _fmt(cold.get("peak_rss_mb")),
+            f"{store_mb}/{_fmt(with_index / 1e6) if with_index else '–'}",
             _fmt(cli.get("first_line_s"), 2),
             _fmt(cli.get("total_s"), 2),
             _fmt(cli.get("total_qps")),
@@ -215,15 +224,17 @@ def startup_table(sizes: Sequence[dict[str, Any]]) -> str:
 
 
 def kind_table(sizes: Sequence[dict[str, Any]]) -> str:
-    """Ours: p50 / p99 latency (ms) by kind of query, and the collections the GC ran."""
+    """Ours by kind of query: p50 / p99 latency (ms) / % right, and the GC's collections."""
     kinds = sorted({k for s in sizes for k in (s.get("ours") or {}).get("latency_by_kind", {})})
     headers = ("size", *kinds, "GC runs gen0/1/2")
     rows = []
     for entry in sizes:
         ours = entry.get("ours") or {}
         by_kind = ours.get("latency_by_kind", {})
+        right = ours.get("right_pct_by_kind", {})
         cells = [
             f"{_fmt(by_kind[k]['median_ms'], 2)} / {_fmt(by_kind[k]['p99_ms'], 1)}"
+            f" / {_fmt(right.get(k), 0)}%"
             if k in by_kind
             else "–"
             for k in kinds
@@ -250,16 +261,19 @@ def render(results: dict[str, Any]) -> str:
         "",
         main_table(sizes),
         "",
-        "build s: creating the DB (method: sync = FactStore.sync, bulk = bench-only bulk insert;"
-        " fts5: its bench-only table). start s / 1st ans s: ready to answer / first answer,"
-        " in a fresh process. RSS: peak of that process. CLI q/s: `sitrep ask --json -` after"
-        " its first answer. hit %: known-fact queries answered with that fact; abst %:"
-        " unknown queries given no_match. Baselines ask as many queries as fit their budget (n).",
+        "build s: creating the store (sync = FactStore.sync, bulk = bench-only bulk insert;"
+        " fts5: its bench-only table). index s: the desk's first start on that store, which"
+        " builds its term index. start s / 1st ans s: a restart (index present) until ready /"
+        " until the first answer, in a fresh process. DB MB: store + term index. RSS: peak of"
+        " that process. CLI q/s: `sitrep ask --json -` after its first answer. hit %:"
+        " known-fact queries answered with that fact; abst %: unknown queries given no_match."
+        " n: answers timed (ours: the query set × --passes; baselines: as many as fit their"
+        " budget).",
         "",
-        "Start-up of ours, step by step",
+        "Start-up of ours, step by step (restart; then the first start, which builds the index)",
         startup_table(sizes),
         "",
-        "Ours by kind of query: p50 / p99 ms",
+        "Ours by kind of query: p50 ms / p99 ms / % right (expected fact; for unknown: no_match)",
         kind_table(sizes),
         "",
         "Latency ratios (ours ÷ baseline; < 1: ours faster)",
@@ -288,8 +302,8 @@ def render(results: dict[str, Any]) -> str:
     if results["environment"].get("core_changed_during_run"):
         parts += [
             "",
-            "WARNING: knowledge/ or bot/ changed while the benchmark ran; sizes may have "
-            "measured different code. Run it again on a quiet tree.",
+            "WARNING: the code under test (knowledge/, bot/cli.py) changed while the benchmark"
+            " ran; sizes may have measured different code. Run it again on a quiet tree.",
         ]
     parts += ["", f"total run time: {results['duration_s']:.0f} s"]
     return "\n".join(parts)
@@ -329,13 +343,16 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
             for s in results["sizes"]
             if s.get(engine) and s["size"] != "seed" and s[engine]["latency"].get("p99_ms")
         ]
+        color = None
         if points:
             xs, ys = zip(*sorted(points), strict=True)
-            ax.plot(xs, ys, marker=marker, label=engine)
+            (line,) = ax.plot(xs, ys, marker=marker, label=engine)
+            color = line.get_color()
         seed = next((s for s in results["sizes"] if s["size"] == "seed" and s.get(engine)), None)
         if seed and seed[engine]["latency"].get("p99_ms"):
             ax.scatter([seed["build"]["facts"]], [seed[engine]["latency"]["p99_ms"]],
-                       marker=marker, facecolors="none", edgecolors="black")  # fmt: skip
+                       marker=marker, facecolors="none", edgecolors=color or "black",
+                       label=None if points else f"{engine} (seed)")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("facts in the store")

@@ -47,6 +47,7 @@ def run(task: str, args: dict[str, Any]) -> dict[str, Any]:
             Path(args["glossary"]),
             queries,
             budget_s=budget,
+            passes=int(args.get("passes", 1)),
             progress=progress.update,
         )
     if task == "rapidfuzz":

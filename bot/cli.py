@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from knowledge.backup import DEFAULT_KEEP, create_backup, restore_backup
+from knowledge.backup import DEFAULT_KEEP, backup_dir_for, create_backup, restore_backup
 from knowledge.curation import Curator
 from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest import build_digest, render_digest_text
@@ -29,7 +29,7 @@ from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topic
 from knowledge.text import words
 
 from .config import ConfigError
-from .paths import default_backup_dir, default_db_path, default_seeds_dir
+from .paths import default_db_path, default_seeds_dir
 
 log = logging.getLogger("sitrep")
 Handler = Callable[[argparse.Namespace, TextIO], int]
@@ -48,7 +48,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     desk = _desk(args)
     if args.query == ["-"]:
         return _ask_batch(desk, sys.stdin.buffer, out, as_json=args.json)
-    query = " ".join(args.query)
+    query = _unicode(" ".join(args.query))
     if not words(query):
         raise UsageError('ask needs a question, e.g. sitrep ask "who leads JNIM"')
     answer = desk.ask(query, log=False)
@@ -60,10 +60,30 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                 file=out,
             )
     if args.json:
-        print(json.dumps(answer_to_json(answer, desk.today()), ensure_ascii=False), file=out)
+        print(_json_line(answer_to_json(answer, desk.today())), file=out)
     else:
         print(answer_to_text(answer, desk.today()), file=out)
     return 0
+
+
+# Line breaks that json.dumps leaves raw inside strings (it escapes only U+0000–U+001F), but
+# that str.splitlines() and some JSON-lines readers split on.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json_line(obj: object) -> str:
+    """``obj`` as JSON on exactly one line, whatever line separators its strings hold."""
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+def _unicode(text: str) -> str:
+    """An argument as valid Unicode, as batch mode reads lines: bytes that were not UTF-8
+    (Python keeps them as lone surrogates) become U+FFFD, so the JSON printed is UTF-8."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", errors="replace")
 
 
 def _ask_batch(desk: Desk, stream: object, out: TextIO, *, as_json: bool) -> int:
@@ -73,7 +93,7 @@ def _ask_batch(desk: Desk, stream: object, out: TextIO, *, as_json: bool) -> int
         query = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         answer = desk.ask(query, log=False)
         if as_json:
-            print(json.dumps(answer_to_json(answer, desk.today()), ensure_ascii=False), file=out)
+            print(_json_line(answer_to_json(answer, desk.today())), file=out)
         else:
             print(answer_to_text(answer, desk.today()) + "\n", file=out)
         out.flush()
@@ -211,7 +231,7 @@ def _since_date(text: str) -> datetime:
 
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     """Back up the live database with SQLite's backup API; keep the newest N, each checked."""
-    directory = args.dir or default_backup_dir(args.db)
+    directory = args.dir or backup_dir_for(args.db)
     report = create_backup(args.db, directory, keep=args.keep, now=datetime.now(UTC))
     made = report.backup
     print(
@@ -227,7 +247,7 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     """Restore a backup into the database (checked first; the current one is saved first)."""
     report = restore_backup(
-        args.file, args.db, now=datetime.now(UTC), previous_dir=default_backup_dir(args.db)
+        args.file, args.db, now=datetime.now(UTC), previous_dir=backup_dir_for(args.db)
     )
     if report.previous is not None:
         state = "" if report.previous.sound else f" (it was damaged: {report.previous.integrity})"

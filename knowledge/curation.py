@@ -9,7 +9,9 @@ wrote (for the reply and the mod-log), and fact-file import and export.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -256,7 +258,10 @@ class Curator:
         does not mention are retired too.
         """
         facts = self.read_import(data, name)
-        report = self.store.sync([], facts, actor=self.actor, retire_missing=replace, dry_run=True)
+        with _in_file(name, facts):
+            report = self.store.sync(
+                [], facts, actor=self.actor, retire_missing=replace, dry_run=True
+            )
         return ImportPlan(name, facts, report, replace)
 
     def run_import(self, plan: ImportPlan) -> SyncReport:
@@ -267,14 +272,15 @@ class Curator:
         self, facts: tuple[Fact, ...], name: str, *, replace: bool = False
     ) -> SyncReport:
         """Import facts read from file ``name`` in one transaction (the store checks them)."""
-        return self.store.sync(
-            [],
-            facts,
-            actor=self.actor,
-            guild_id=self.guild_id,
-            reason=f"import of {name}"[:200],
-            retire_missing=replace,
-        )
+        with _in_file(name, facts):
+            return self.store.sync(
+                [],
+                facts,
+                actor=self.actor,
+                guild_id=self.guild_id,
+                reason=f"import of {name}"[:200],
+                retire_missing=replace,
+            )
 
     def export(self) -> tuple[str, str]:
         """The active facts as one fact file: ``(file name, TOML text)``.
@@ -310,3 +316,18 @@ def export_toml(facts: list[Fact], today: date) -> str:
 def export_name(today: date) -> str:
     """The file name of an export made on ``today``."""
     return EXPORT_NAME.format(date=today.isoformat())
+
+
+@contextmanager
+def _in_file(name: str, facts: tuple[Fact, ...]) -> Iterator[None]:
+    """Problems the store finds with facts of file ``name`` (a key another fact owns, say)
+    name that file, like the problems found while reading it."""
+    ids = {fact.id for fact in facts}
+    try:
+        yield
+    except ValidationError as error:
+        located = [
+            dataclasses.replace(p, file=name) if p.file is None and p.fact_id in ids else p
+            for p in error.problems
+        ]
+        raise ValidationError(located) from None

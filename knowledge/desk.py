@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from .backup import backup_before_migration
 from .errors import FactNotFound
 from .files import load_glossary, load_seeds
 from .index import TermIndex, fingerprint, index_fact
@@ -141,7 +142,13 @@ def open_desk(
     clock: Callable[[], datetime] = utc_now,
     config: MatchConfig | None = None,
 ) -> Desk:
-    """Open (or create) the database; a database with no facts yet is filled from ``seeds``."""
+    """Open (or create) the database; a database with no facts yet is filled from ``seeds``.
+
+    A database with an older schema is backed up beside itself (``backups/``) before the
+    store migrates it.
+    """
+    if str(db_path) != ":memory:":
+        backup_before_migration(Path(db_path), now=clock())
     store = FactStore(open_db(db_path), clock=clock)
     if not store.facts(include_retired=True):
         load_seed_dir(store, seeds, actor="sitrep:first-run")

@@ -64,6 +64,10 @@ class SchemaError(KnowledgeError):
     """The database's schema is newer than this version of Sitrep, or a migration failed."""
 
 
+class BackupError(KnowledgeError):
+    """A backup could not be made, or a file is not a sound Sitrep backup to restore."""
+
+
 class EmptyQuery(KnowledgeError):
     """The query has no searchable content."""
 

@@ -253,13 +253,24 @@ def _protected_spans(text: str, limit: int) -> list[tuple[int, int]]:
     ]
 
 
+def _escaped(text: str, i: int) -> bool:
+    """True if ``text[i]`` follows an escaping backslash (an odd run of them)."""
+    run = 0
+    while i - run - 1 >= 0 and text[i - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
 def _bad_boundary(text: str, i: int) -> bool:
-    """True if cutting before ``text[i]`` would split a grapheme (accent, ZWJ emoji, CRLF)."""
+    """True if cutting before ``text[i]`` would split a grapheme (accent, ZWJ emoji, CRLF) or
+    part a markdown escape from the character it escapes (the next chunk would start with,
+    say, a live ``*``)."""
     if i <= 0 or i >= len(text):
         return False
     ch, prev = text[i], text[i - 1]
     return (
-        unicodedata.combining(ch) > 0
+        (prev == "\\" and _escaped(text, i))
+        or unicodedata.combining(ch) > 0
         or unicodedata.category(ch) in ("Mn", "Me", "Mc")
         or ch in _JOINERS
         or prev == "\u200d"

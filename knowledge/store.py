@@ -700,7 +700,8 @@ class FactStore:
         existing = {fact.id: fact for fact in self._load_facts(None, include_retired=True)}
         problems = _document_problems(docs) + self._set_problems(incoming, known)
         kept = [] if retire_missing else _missing(existing, incoming)
-        problems += _key_clashes([*incoming, *kept])
+        # Facts staying as they are claim their keys first: a clash is the newcomer's to fix.
+        problems += _key_clashes([*kept, *incoming])
         _raise_problems(problems)
         added, changed, unchanged, writes = _classify(existing, incoming)
         retired: list[str] = []

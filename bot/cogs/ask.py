@@ -69,6 +69,14 @@ class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: SitrepBot) -> None:
         self.bot = bot
 
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Every slash command here works in servers only, whatever the registration says:
+        ``guild_only`` is a hint for Discord, and a stale or hand-made registration could
+        still offer the command in a DM. Runs before the quota check, so it costs none."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        return True
+
     # ------------------------------------------------------------------ asking
 
     @app_commands.command(name="ask")
