@@ -13,7 +13,6 @@ import configparser
 import io
 import os
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clikit import cli, set_version, table_rows
 
 import knowledge.store
 from bot.cli import main
@@ -64,16 +64,6 @@ def live(template: Path, tmp_path: Path) -> Path:
     return path
 
 
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, to compare logical states."""
-    conn = sqlite3.connect(path)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2').fetchall() for n in names}
-    finally:
-        conn.close()
-
-
 def consistent(path: Path) -> tuple[int, int]:
     """Assert that each fact's rev is its newest revision's; return (facts, revisions)."""
     conn = sqlite3.connect(path)
@@ -88,26 +78,6 @@ def consistent(path: Path) -> tuple[int, int]:
         return int(facts), int(revisions)
     finally:
         conn.close()
-
-
-def set_version(path: Path, version: int) -> None:
-    """Stamp a database with another schema version."""
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {version}")
-    conn.commit()
-    conn.close()
-
-
-def cli(db: Path, *argv: str) -> tuple[int, str, str]:
-    """Run `sitrep --db DB ...` in-process; returns (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stderr
-    sys.stderr = err
-    try:
-        code = main(["--db", str(db), *argv], out=out)
-    finally:
-        sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
 
 
 # --------------------------------------------------------------------------- names
@@ -148,7 +118,7 @@ def test_backup_is_a_checked_single_file_copy(live: Path, tmp_path: Path) -> Non
     made = report.backup
     assert made.path == tmp_path / "backups" / "sitrep-20251120T120000Z.db"
     assert made.sound and made.schema_version == SCHEMA_VERSION and made.facts > 50
-    assert dump(made.path) == dump(live)
+    assert table_rows(made.path) == table_rows(live)
     assert sorted(p.name for p in made.path.parent.iterdir()) == [made.path.name]
     conn = sqlite3.connect(made.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -251,7 +221,7 @@ def test_backup_under_a_live_writer_then_restore_drill(live: Path, tmp_path: Pat
     restored = tmp_path / "restored" / "sitrep.db"
     report = restore_backup(infos[-1].path, restored, now=NOW, previous_dir=None)
     assert report.previous is None and report.target.sound
-    assert dump(restored) == dump(infos[-1].path)
+    assert table_rows(restored) == table_rows(infos[-1].path)
     desk = open_desk(restored, BUNDLED_SEEDS)
     try:
         answer = desk.ask("who leads JNIM", log=False)
@@ -283,7 +253,9 @@ def test_restore_writes_into_the_same_file_a_live_connection_holds(
     finally:
         bot_db.close()
     assert report.previous is not None and report.previous.sound
-    assert dump(report.previous.path)["facts"] != dump(backup)["facts"]  # the retired state
+    assert (
+        table_rows(report.previous.path)["facts"] != table_rows(backup)["facts"]
+    )  # the retired state
     assert check_backup(live).sound
 
 
@@ -342,10 +314,10 @@ def test_restore_refuses_a_bad_backup_and_writes_nothing(
     good = take_backup(live, tmp_path / "backups", now=NOW).path
     bad = tmp_path / "bad.db"
     spoil(bad, good)
-    before = dump(live)
+    before = table_rows(live)
     with pytest.raises(error, match=message):
         restore_backup(bad, live, now=NOW, previous_dir=tmp_path / "saved")
-    assert dump(live) == before
+    assert table_rows(live) == before
     assert not (tmp_path / "saved").exists()
 
 
@@ -364,14 +336,14 @@ def test_cli_backup_then_restore(live: Path, tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     assert "integrity ok" in out and "1 backup(s) kept" in out
     (backup,) = list_backups(live.parent / "backups")
-    before = dump(live)
+    before = table_rows(live)
     FactStore(db := open_db(live)).retire(LEADERSHIP, actor="test")
     db.close()
     code, out, err = cli(live, "restore", str(backup))
     assert (code, err) == (0, "")
     assert out.startswith("saved the database as it was to ")
     assert f"restored {backup} into {live}" in out
-    assert dump(live) == before
+    assert table_rows(live) == before
     code, out, _ = cli(live, "backup", "--dir", str(tmp_path / "elsewhere"), "--keep", "1")
     assert code == 0 and len(list_backups(tmp_path / "elsewhere")) == 1
 
@@ -399,10 +371,10 @@ def test_cli_backup_and_restore_errors_are_one_line(
     set_version(newer, 99)
     paths = {"missing": tmp_path / "missing.db", "newer": newer}
     db = paths["missing"] if argv == ("backup",) else live
-    before = dump(live)
+    before = table_rows(live)
     result = cli(db, *(a.format(**paths) for a in argv))
     assert result == (code, "", message.format(**paths))
-    assert dump(live) == before
+    assert table_rows(live) == before
 
 
 @pytest.mark.parametrize("keep", ["0", "-3", "many"])
@@ -449,7 +421,7 @@ def test_older_database_is_backed_up_before_it_is_migrated(tmp_path: Path) -> No
     open_desk(path, BUNDLED_SEEDS).close()
     (saved,) = list_backups(path.parent / "backups")
     assert check_backup(saved).schema_version == 1
-    assert dump(saved)["documents"] == [("old", "An old document", "", None, "", "")]
+    assert table_rows(saved)["documents"] == [("old", "An old document", "", None, "", "")]
     assert check_backup(path).schema_version == SCHEMA_VERSION
     open_desk(path, BUNDLED_SEEDS).close()  # now current: no second copy
     fresh = tmp_path / "new" / "sitrep.db"
@@ -464,7 +436,7 @@ def test_failed_migration_leaves_the_database_and_its_backup(
     """A migration that fails rolls back; the copy taken before it is there as well."""
     path = tmp_path / "sitrep.db"
     _older(path)
-    before = dump(path)
+    before = table_rows(path)
 
     def broken(db: Any) -> None:
         raise sqlite3.OperationalError("simulated")
@@ -472,9 +444,9 @@ def test_failed_migration_leaves_the_database_and_its_backup(
     monkeypatch.setattr(knowledge.store, "migrate", lambda db: migrate(db, (MIGRATIONS[0], broken)))
     with pytest.raises(SchemaError, match="unchanged at v1"):
         open_desk(path, BUNDLED_SEEDS)
-    assert dump(path) == before
+    assert table_rows(path) == before
     (saved,) = list_backups(path.parent / "backups")
-    assert dump(saved) == before
+    assert table_rows(saved) == before
 
 
 def test_backups_run_on_a_schedule() -> None:

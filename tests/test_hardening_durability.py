@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from clikit import cli, schema_version, set_version, table_rows
 
 import knowledge.store
 from bot import runner
-from bot.cli import main
 from bot.config import Settings
 from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import open_desk
@@ -48,37 +48,6 @@ def db(template: Path, tmp_path: Path) -> Path:
     source.close()
     target.close()
     return path
-
-
-def dump(path: Path) -> tuple[int, dict[str, list[tuple[object, ...]]]]:
-    """The schema version and every row of every table."""
-    conn = sqlite3.connect(path)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        rows = {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2').fetchall() for n in names}
-        return int(conn.execute("PRAGMA user_version").fetchone()[0]), rows
-    finally:
-        conn.close()
-
-
-def set_version(path: Path, version: int) -> None:
-    """Stamp the database with another schema version."""
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {version}")
-    conn.commit()
-    conn.close()
-
-
-def cli(db: Path, *argv: str) -> tuple[int, str, str]:
-    """`sitrep --db DB ...` in-process: (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stderr
-    sys.stderr = err
-    try:
-        code = main(["--db", str(db), *argv], out=out)
-    finally:
-        sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
 
 
 # --------------------------------------------------------------------------- F1
@@ -262,3 +231,8 @@ def test_nothing_renames_or_moves_a_file_over_the_database() -> None:
     assert set(found) == set(ALLOWED), "an allowed rename is gone: drop it from ALLOWED"
     restore = (ROOT / "knowledge" / "backup.py").read_text(encoding="utf-8")
     assert ".backup(target)" in restore
+
+
+def dump(path: Path) -> tuple[int, dict[str, list[tuple[object, ...]]]]:
+    """The schema version and every row of every table."""
+    return schema_version(path), table_rows(path)

@@ -9,15 +9,13 @@ valid fact that comes first in the same file.
 
 from __future__ import annotations
 
-import io
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from clikit import cli, schema_version, table_rows
 
-from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import open_desk
 from knowledge.files import MAX_FILE_BYTES
@@ -175,30 +173,6 @@ def db(template: Path, tmp_path: Path) -> Path:
     return path
 
 
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, and the schema version."""
-    conn = sqlite3.connect(path)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        rows = {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2').fetchall() for n in names}
-        rows["user_version"] = conn.execute("PRAGMA user_version").fetchall()
-        return rows
-    finally:
-        conn.close()
-
-
-def cli(db: Path, *argv: str) -> tuple[int, str, str]:
-    """`sitrep --db DB ...` in-process: (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stderr
-    sys.stderr = err
-    try:
-        code = main(["--db", str(db), *argv], out=out)
-    finally:
-        sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
-
-
 def assert_named(
     err: str, file: Path, where: tuple[int | None, str | None, str | None, str]
 ) -> None:
@@ -265,3 +239,8 @@ def test_load_of_a_seeds_dir_with_a_malformed_file_writes_nothing(
     assert (code, out) == (1, "")
     assert_named(err, path, where)
     assert dump(db) == before
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, and the schema version."""
+    return {**table_rows(path), "user_version": [(schema_version(path),)]}
