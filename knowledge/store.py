@@ -347,6 +347,11 @@ class FactStore:
         with self._reading():
             return self._documents(None)
 
+    def is_empty(self) -> bool:
+        """True if the store has never held a fact (retired ones count as held)."""
+        with self._reading() as conn:
+            return bool(conn.execute("SELECT NOT EXISTS (SELECT 1 FROM facts)").fetchone()[0])
+
     def changed_since(self, revision_id: int) -> tuple[list[str], int]:
         """Ids of the facts with a revision newer than ``revision_id``, and the newest id.
 

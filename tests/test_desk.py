@@ -111,3 +111,11 @@ def test_a_new_glossary_rebuilds_the_index(desk: Desk) -> None:
     plain = Desk(desk.store, Glossary(), clock=lambda: NOW)
     assert plain.ask("GSIM boss", log=False).status == "no_match"
     assert plain._index.meta("fingerprint") != desk._fingerprint
+
+
+def test_is_empty_counts_retired_facts(desk: Desk, tmp_path: Path) -> None:
+    """A store with only retired facts is not empty, so the seeds are not loaded again."""
+    assert FactStore(open_db(tmp_path / "empty.db")).is_empty()
+    for fact in desk.store.facts():
+        desk.store.retire(fact.id, actor="mod")
+    assert not desk.store.is_empty()
