@@ -171,12 +171,42 @@ def cache_dir(size: Size, seed: int, root: Path = CACHE, extra: Iterable[str] = 
 def load_built(
     size: Size, seed: int, root: Path = CACHE, extra: Iterable[str] = ()
 ) -> Built | None:
-    """The cached store, if a complete one exists."""
+    """The cached store, if a complete and pristine one exists (else None: rebuild it)."""
     directory = cache_dir(size, seed, root, extra)
     meta_path = directory / "meta.json"
-    if not meta_path.exists():
+    if not meta_path.exists() or not is_pristine(directory / "sitrep.db"):
         return None
     return Built(size, directory, json.loads(meta_path.read_text(encoding="utf-8")))
+
+
+def _schema(conn: sqlite3.Connection) -> tuple[int, frozenset[str]]:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    names = conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
+    return version, frozenset(str(name) for (name,) in names)
+
+
+def is_pristine(db_path: Path) -> bool:
+    """True if the database has exactly the store's current schema and nothing more.
+
+    Anything else means the cache is stale: the schema has moved on since it was built, or
+    something (a ``sitrep`` run, a desk) wrote derived tables such as the term index into it,
+    which would skew its size and spare the next run the index build.
+    """
+    if not db_path.exists():
+        return False
+    fresh = open_db(":memory:")
+    try:
+        FactStore(fresh)
+        expected = _schema(fresh.conn)
+    finally:
+        fresh.close()
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return _schema(conn) == expected
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
 
 
 def build(

@@ -111,6 +111,11 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _sig(value: float | None) -> str:
+    """A ratio with three significant digits (0.000412, 0.0523, 1.52)."""
+    return "–" if value is None or not math.isfinite(value) else f"{value:.3g}"
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: int = 1) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]  # fmt: skip
@@ -182,10 +187,10 @@ def ratio_table(sizes: Sequence[dict[str, Any]]) -> str:
             continue
         rows.append([
             entry["size"],
-            _fmt(r.get("ours_over_rapidfuzz_median"), 3),
-            _fmt(r.get("ours_over_rapidfuzz_p99"), 3),
-            _fmt(r.get("ours_over_fts5_median"), 2),
-            _fmt(r.get("ours_over_fts5_p99"), 2),
+            _sig(r.get("ours_over_rapidfuzz_median")),
+            _sig(r.get("ours_over_rapidfuzz_p99")),
+            _sig(r.get("ours_over_fts5_median")),
+            _sig(r.get("ours_over_fts5_p99")),
             _fmt(r.get("rapidfuzz_over_ours_median"), 1) + "×",
         ])  # fmt: skip
     return _table(headers, rows) if rows else "(baselines skipped)"

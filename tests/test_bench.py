@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from bench import report
-from bench.build import Built, build, build_fts, bulk_load, cache_dir, load_built, parse_size
+from bench.build import (
+    Built,
+    build,
+    build_fts,
+    bulk_load,
+    cache_dir,
+    is_pristine,
+    load_built,
+    parse_size,
+)
 from bench.generate import QUERY_MIX, generate, make_queries, seed_queries, store_queries, typo
 from bench.measure import (
     cli_batch,
@@ -136,6 +145,16 @@ def test_built_store_is_cached_with_its_glossary_and_queries(tiny: Built) -> Non
     assert again is not None
     assert again.meta == tiny.meta
     assert cache_dir(parse_size(str(SIZE)), 8, root) != tiny.directory
+    assert is_pristine(tiny.db)
+
+
+def test_a_store_written_to_by_a_desk_is_no_longer_a_valid_cache(tmp_path: Path) -> None:
+    """Derived tables (the desk's term index) in a cached store make it stale."""
+    built = build(parse_size("120"), 3, method="bulk", root=tmp_path)
+    assert load_built(parse_size("120"), 3, tmp_path) is not None
+    measure_ours(built.db, built.glossary_path, [])  # a desk writes its index into the store
+    assert not is_pristine(built.db)
+    assert load_built(parse_size("120"), 3, tmp_path) is None
 
 
 def test_measurements_have_the_documented_shape(tiny: Built) -> None:
