@@ -101,10 +101,6 @@ class _Query:
     intent: frozenset[str]
     bindings: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def text(self) -> str:
-        return " ".join(slot.label for slot in self.slots)
-
 
 @dataclass(frozen=True, slots=True)
 class Scored:
@@ -239,14 +235,15 @@ class Matcher:
         english = word in LIGHT_WORDS or is_english_word(word)
         if english and not loose:
             return []
+        # One edit for short words, two for long ones; the loose pass allows one more, except
+        # for real words, which stay within two ("wander" → "Wagner", not "summarize" →
+        # "summary").
         if len(word) <= 4:
             max_distance = 1
+        elif loose and english:
+            max_distance = 2
         else:
-            # The loose pass allows one more edit, except for real words, which stay within
-            # two ("wander" → "Wagner" but not "summarize" → "summary").
-            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and not english else 0)
-            if loose and english:
-                max_distance = 2
+            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose else 0)
         found: dict[str, int] = {}
         for pools in (self._by_length, _FUNCTION_WORDS_BY_LENGTH):
             for length in range(len(word) - max_distance, len(word) + max_distance + 1):
