@@ -70,6 +70,7 @@ class MatchConfig:
     intent_penalty: float = 12.0
     light_weight: float = 0.6
     known_miss_factor: float = 2.0
+    common_share: float = 0.25
     anchor_weight: float = 1.0
     unknown_weight: float = 3.0
     second_pass_margin: float = 10.0
@@ -398,8 +399,11 @@ class Matcher:
                 else:
                     # A term the store knows but this fact lacks is a sign that the question
                     # is about something else ("who leads the Tuareg rebels" of a fact that
-                    # names no leader); an unknown word may just be a paraphrase.
-                    content_total += slot.weight * (config.known_miss_factor if slot.known else 1)
+                    # names no leader); an unknown word may just be a paraphrase, and a word
+                    # that a large share of the store uses ("jihadists" in a store about
+                    # jihadists) says little about which fact is meant.
+                    specific = slot.known and slot.df < config.common_share * self._size
+                    content_total += slot.weight * (config.known_miss_factor if specific else 1)
             scored.append(
                 Scored(
                     entry.fact_id,

@@ -257,7 +257,6 @@ class Analyzer:
         terms: list[str] = []
         spans: list[tuple[int, int]] = []
         for term, start, end in self.concepts(stems):
-            # A single stopword is dropped; a glossary phrase is kept even if it is made of them.
             # A lone stopword is dropped even when the glossary knows it ("help" alone is a
             # plea, not a topic); a glossary phrase made of stopwords is kept.
             word = folded[start]

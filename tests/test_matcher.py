@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sample import FACTS, GLOSSARY
+from sample import FACTS, GLOSSARY, make_fact
 
 from knowledge.matcher import Matcher
 from knowledge.models import Fact, Glossary
@@ -178,3 +178,42 @@ def test_typo_readings(matcher: Matcher, query: str, fact_id: str | None) -> Non
 def test_count_and_when_need_a_number_or_a_date(matcher: Matcher, query: str, status: str) -> None:
     """A "how many" question needs a fact with a number, a "when" question one with a date."""
     assert matcher.ask(query).status == status
+
+
+def _store_about_jihadists() -> tuple[Fact, ...]:
+    """Eight facts: three say "jihadists", one is about shadow governance, one about Kayes."""
+    topics = ("fuel blockade", "army convoys", "bus travel bans", "village sieges", "gold mines")
+    facts = tuple(
+        make_fact(
+            f"fact-{i}",
+            f"{'Jihadists and ' if i < 3 else ''}{topic}",
+            f"{'The jihadists are behind' if i < 3 else 'News about'} the {topic}.",
+            "JNIM is led",
+            (topic,),
+        )
+        for i, topic in enumerate(topics)
+    )
+    shadow = make_fact(
+        "shadow-governance",
+        "Shadow governance",
+        "JNIM runs a shadow government that collects taxes and settles disputes.",
+        "JNIM is led",
+        ("parallel administration",),
+    )
+    kayes = make_fact("kayes", "Kayes", "Kayes is a city in western Mali.", "JNIM is led")
+    return (*facts, shadow, kayes)
+
+
+@pytest.mark.parametrize(
+    ("query", "fact_id"),
+    [
+        # "jihadists" is in most facts, so a fact without it may still be the one meant...
+        ("parallel administration by jihadists", "shadow-governance"),
+        # ... but a word few facts use is telling: no fact is about taxes in Kayes.
+        ("parallel administration taxes in Kayes", None),
+    ],
+)
+def test_a_word_most_facts_use_is_weak_evidence(query: str, fact_id: str | None) -> None:
+    """A missing word counts against a fact by how much it tells facts apart."""
+    answer = Matcher(_store_about_jihadists(), GLOSSARY).ask(query)
+    assert (answer.fact.id if answer.fact else None) == fact_id, answer
