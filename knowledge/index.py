@@ -21,7 +21,7 @@ from .models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
@@ -120,7 +120,7 @@ def index_fact(fact: Fact, analyzer: Analyzer) -> IndexedFact:
         fact.id,
         fact.title,
         frozenset(head),
-        frozenset(head | analyzer.terms(body_texts)),
+        frozenset(head | analyzer.terms((*head_texts, *body_texts), inner=True)),
         phrases,
         fact_kinds(fact),
         frozenset(found),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -276,9 +276,33 @@ class Analyzer:
         """Analyse a text: fold, split, stem, rewrite glossary phrases, drop stopwords."""
         return self.analyse_words(words(text[: MAX_QUERY_CHARS * 4]))
 
-    def terms(self, texts: Iterable[str]) -> set[str]:
-        """The set of content terms over several texts."""
+    def terms(self, texts: Iterable[str], *, inner: bool = False) -> set[str]:
+        """The set of content terms over several texts.
+
+        With ``inner``, also the words inside glossary phrases (as stems): a fact that says
+        "Western governments" is about governments too, though the phrase reads as "the West".
+        """
         out: set[str] = set()
         for text in texts:
-            out.update(self.analyse(text).terms)
+            analysis = self.analyse(text)
+            out.update(analysis.terms)
+            if inner:
+                out.update(self._inner(analysis))
         return out
+
+    def _inner(self, analysis: Analysis) -> Iterator[str]:
+        # A word that is a glossary term on its own is left out: a query never reads it as a
+        # plain stem, and reading it as its concept is what phrases prevent ("led to" is no
+        # "leader").
+        for start, end in analysis.spans:
+            if end - start < 2:
+                continue
+            for word in analysis.words[start:end]:
+                term = stem(word)
+                if (
+                    len(word) > 1
+                    and word not in STOPWORDS
+                    and term not in LIGHT_STEMS
+                    and (term,) not in self._phrases
+                ):
+                    yield term

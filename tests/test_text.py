@@ -85,6 +85,21 @@ def test_analyser_rewrites_glossary_phrases(text: str, terms: tuple[str, ...]) -
     assert Analyzer(GLOSSARY).analyse(text).terms == terms
 
 
+@pytest.mark.parametrize(
+    ("text", "inner", "terms"),
+    [
+        ("fuel from the Ivory Coast", False, {"fuel", "cote_divoir"}),
+        # The words inside a phrase count too, as plain stems...
+        ("fuel from the Ivory Coast", True, {"fuel", "cote_divoir", "ivori", "coast"}),
+        # ... but never as the concept a lone word would be: "led to" is no "lead".
+        ("the takeover led to a deployment", True, {"takeov", "caus", "deploy"}),
+    ],
+)
+def test_terms_with_the_words_inside_phrases(text: str, inner: bool, terms: set[str]) -> None:
+    """``inner`` adds the stems inside glossary phrases, except concepts and stopwords."""
+    assert Analyzer(GLOSSARY).terms([text], inner=inner) == terms
+
+
 def test_stem_leaves_numbers_and_short_words() -> None:
     """Numbers and words of three letters or fewer are not stemmed."""
     assert (stem("6000"), stem("aes"), stem("imports")) == ("6000", "aes", "import")
