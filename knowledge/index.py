@@ -21,7 +21,7 @@ from .models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
@@ -77,7 +77,9 @@ def fingerprint(glossary: Glossary) -> str:
 
 
 def fact_kinds(fact: Fact) -> frozenset[str]:
-    """The kinds of answer a fact can give: who, when, where, why (from its keys), count, when."""
+    """The kinds of answer a fact can give: who, when, where, why (from its keys), count,
+    when, and "if" when it says what would follow from something (its answer has an "if").
+    """
     kinds: set[str] = set()
     for key in (fact.title, *fact.keys):
         folded = words(key)
@@ -89,6 +91,8 @@ def fact_kinds(fact: Fact) -> frozenset[str]:
         kinds.add("count")
     if _DATE_RE.search(fact.answer):
         kinds.add("when")
+    if "if" in words(fact.answer):
+        kinds.add("if")
     return frozenset(kinds)
 
 

@@ -13,7 +13,7 @@ How a query is matched:
 4. Each candidate is scored on *coverage* (how much of the query's information, weighted by
    rarity, the fact contains), coverage by its curated head (title, keys, tags), and
    similarity to its closest key (rapidfuzz), less a penalty when the fact cannot give the
-   kind of answer asked for ("who", "when", "how many").
+   kind of answer asked for ("who", "when", "how many", "what if").
 5. The best candidate answers only if it covers the query: a query about something the store
    does not hold ("who leads Boko Haram", "population of Timbuktu") leaves a content word
    uncovered, and the answer is no_match with the closest facts as suggestions.

@@ -101,6 +101,10 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("when",), "when"),
     (("where",), "where"),
     (("why",), "why"),
+    (("what", "if"), "if"),
+    (("happen", "if"), "if"),
+    (("happens", "if"), "if"),
+    (("happened", "if"), "if"),
     (("date",), "when"),
     (("dates",), "when"),
     (("year",), "when"),
@@ -178,7 +182,7 @@ def words(text: str) -> list[str]:
 
 
 def intent_of(raw_words: Sequence[str]) -> frozenset[str]:
-    """The kinds of answer a question asks for: who, when, where, why, count."""
+    """The kinds of answer a question asks for: who, when, where, why, count, if (consequences)."""
     found: set[str] = set()
     for i in range(len(raw_words)):
         for phrase, kind in _INTENT_PHRASES:

@@ -78,10 +78,12 @@ def test_failed_update_changes_nothing(index: TermIndex) -> None:
         ("The coup was in 2021.", {"when"}),
         ("The attacks of September 11, 2001.", {"when"}),
         ("JNIM is led by two men.", set()),
+        ("If Bamako falls, the region would suffer.", {"if"}),
+        ("Bamako is the capital; few know it.", set()),
     ],
 )
 def test_fact_kinds(answer: str, kinds: set[str]) -> None:
-    """Numbers that are not years make a count; years and months make a date."""
+    """Numbers that are not years make a count; years and months a date; "if" a condition."""
     fact = dataclasses.replace(FACTS[0], answer=answer, title="JNIM", keys=())
     assert fact_kinds(fact) == kinds
 

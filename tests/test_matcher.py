@@ -218,3 +218,25 @@ def test_a_word_most_facts_use_is_weak_evidence(query: str, fact_id: str | None)
     """A missing word counts against a fact by how much it tells facts apart."""
     answer = Matcher(_store_about_jihadists(), GLOSSARY).ask(query)
     assert (answer.fact.id if answer.fact else None) == fact_id, answer
+
+
+def test_what_if_prefers_a_fact_that_says_what_would_follow() -> None:
+    """ "What if X" asks for consequences: a fact stating them beats one about X alone."""
+    falls = make_fact(
+        "bamako-may-fall",
+        "Will Bamako fall?",
+        "Bamako may fall to JNIM within weeks.",
+        "JNIM is led",
+        ("will Bamako fall", "Bamako falls"),
+    )
+    domino = make_fact(
+        "domino",
+        "Regional consequences",
+        "If Bamako falls, its neighbours would be next.",
+        "JNIM is led",
+        ("what happens if Bamako falls",),
+    )
+    matcher = Matcher((falls, domino), GLOSSARY)
+    assert matcher.explain("Bamako falls")[0].fact_id == "bamako-may-fall"
+    answer = matcher.ask("what if Bamako falls")
+    assert answer.fact is not None and answer.fact.id == "domino"

@@ -60,6 +60,9 @@ def test_words(text: str, expected: list[str]) -> None:
         ("when was the coup", {"when"}),
         ("what year did mali leave ecowas", {"when"}),
         ("where does jnim operate", {"where"}),
+        ("what if bamako falls", {"if"}),
+        ("what happens if the blockade holds", {"if"}),
+        ("if bamako falls", set()),  # a condition, but not a question about its consequences
         ("fuel imports", set()),
     ],
 )
