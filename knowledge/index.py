@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .models import Fact, Glossary
-from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, words
+from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, is_casualty, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
@@ -40,6 +40,7 @@ _DATE_RE = re.compile(
     re.I,
 )
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+")
 
 _TABLES = ("match_meta", "match_docs", "match_postings", "match_terms", "match_words")
 _SCHEMA = """
@@ -76,9 +77,15 @@ def fingerprint(glossary: Glossary) -> str:
     return hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
 
+def _count_kind(folded: Sequence[str]) -> str:
+    # A number in a sentence about deaths is a toll: it answers "how many were killed", not
+    # "how many soldiers does Mali have".
+    return "toll" if is_casualty(folded) else "count"
+
+
 def fact_kinds(fact: Fact) -> frozenset[str]:
-    """The kinds of answer a fact can give: who, when, where, why (from its keys), count,
-    when, and "if" when it says what would follow from something (its answer has an "if").
+    """The kinds of answer a fact can give: who, when, where, why (from its keys), count (or
+    toll, a count of the dead), when, and "if" when it says what would follow from something.
     """
     kinds: set[str] = set()
     for key in (fact.title, *fact.keys):
@@ -86,9 +93,10 @@ def fact_kinds(fact: Fact) -> frozenset[str]:
         if folded and folded[0] in _KIND_OF_KEY:
             kinds.add(_KIND_OF_KEY[folded[0]])
         if folded[:2] in (["how", "many"], ["how", "much"]):
-            kinds.add("count")
-    if _COUNT_RE.search(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
-        kinds.add("count")
+            kinds.add(_count_kind(folded))
+    for sentence in _SENTENCE_END_RE.split(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
+        if _COUNT_RE.search(sentence):
+            kinds.add(_count_kind(words(sentence)))
     if _DATE_RE.search(fact.answer):
         kinds.add("when")
     if "if" in words(fact.answer):

@@ -385,7 +385,9 @@ class Matcher:
                 + config.head_weight * head_coverage
                 + config.similarity_weight * similarity
             )
-            unmet = query.intent - entry.kinds
+            # A death toll counts only for a question about deaths.
+            kinds = entry.kinds | {"count"} if "toll" in query.intent & entry.kinds else entry.kinds
+            unmet = query.intent - kinds - {"toll"}
             if unmet:
                 score -= config.intent_penalty
             missing = tuple(slot.label for slot in slots if not slot.terms & entry.terms)

@@ -148,6 +148,15 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+_CASUALTY_STEMS = frozenset(
+    stem(word)
+    for word in """
+    kill killed killing killings die died dead death deaths casualty casualties fatalities
+    slaughter slaughtered massacre massacred murder murdered slain toll wounded injured
+    lost loss losses
+    """.split()
+)
+
 # Light words are matched by stem, so "getting", "holds" and "named" are as light as "get",
 # "hold" and "name".
 LIGHT_STEMS = frozenset(stem(word) for word in LIGHT_WORDS)
@@ -181,13 +190,23 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(fold(text))
 
 
+def is_casualty(folded: Sequence[str]) -> bool:
+    """True if the words speak of deaths ("killed", "death toll", "casualties")."""
+    return any(stem(word) in _CASUALTY_STEMS for word in folded)
+
+
 def intent_of(raw_words: Sequence[str]) -> frozenset[str]:
-    """The kinds of answer a question asks for: who, when, where, why, count, if (consequences)."""
+    """The kinds of answer a question asks for: who, when, where, why, count, if (consequences).
+
+    A count of deaths ("how many were killed") also asks for "toll", which a death toll answers.
+    """
     found: set[str] = set()
     for i in range(len(raw_words)):
         for phrase, kind in _INTENT_PHRASES:
             if tuple(raw_words[i : i + len(phrase)]) == phrase:
                 found.add(kind)
+    if "count" in found and is_casualty(raw_words):
+        found.add("toll")
     return frozenset(found)
 
 

@@ -79,11 +79,14 @@ def test_failed_update_changes_nothing(index: TermIndex) -> None:
         ("The attacks of September 11, 2001.", {"when"}),
         ("JNIM is led by two men.", set()),
         ("If Bamako falls, the region would suffer.", {"if"}),
+        ("Rebels killed 84 soldiers.", {"toll"}),
+        ("JNIM has 6,000 fighters. Its raids left 84 soldiers dead.", {"count", "toll"}),
         ("Bamako is the capital; few know it.", set()),
     ],
 )
 def test_fact_kinds(answer: str, kinds: set[str]) -> None:
-    """Numbers that are not years make a count; years and months a date; "if" a condition."""
+    """Numbers make a count (a toll when deaths are meant); years and months a date; "if" a
+    condition."""
     fact = dataclasses.replace(FACTS[0], answer=answer, title="JNIM", keys=())
     assert fact_kinds(fact) == kinds
 

@@ -240,3 +240,24 @@ def test_what_if_prefers_a_fact_that_says_what_would_follow() -> None:
     assert matcher.explain("Bamako falls")[0].fact_id == "bamako-may-fall"
     answer = matcher.ask("what if Bamako falls")
     assert answer.fact is not None and answer.fact.id == "domino"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("how many soldiers were killed in Kidal", "answered"),
+        ("how many were killed in the Kidal ambush", "answered"),
+        ("how many soldiers are in Kidal", "no_match"),
+        ("how many soldiers does Kidal have", "no_match"),
+    ],
+)
+def test_a_death_toll_answers_only_questions_about_deaths(query: str, status: str) -> None:
+    """ "How many soldiers" is not answered by how many soldiers were killed."""
+    ambush = make_fact(
+        "kidal-ambush",
+        "The Kidal ambush",
+        "Rebels killed 40 soldiers in Kidal.",
+        "JNIM is led",
+        ("Kidal ambush", "how many soldiers were killed in Kidal"),
+    )
+    assert Matcher((ambush,), GLOSSARY).ask(query).status == status

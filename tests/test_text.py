@@ -57,6 +57,8 @@ def test_words(text: str, expected: list[str]) -> None:
     [
         ("who leads jnim", {"who"}),
         ("how many fighters does jnim have", {"count"}),
+        ("how many soldiers were killed", {"count", "toll"}),
+        ("who killed the soldiers", {"who"}),
         ("when was the coup", {"when"}),
         ("what year did mali leave ecowas", {"when"}),
         ("where does jnim operate", {"where"}),
