@@ -406,6 +406,22 @@ class Matcher:
                     # jihadists) says little about which fact is meant.
                     specific = slot.known and slot.df < config.common_share * self._size
                     content_total += slot.weight * (config.known_miss_factor if specific else 1)
+            # A fact with no number cannot say "how many", one with no date "when";
+            # "population of X" needs a fact about population *and* X, not one that mentions
+            # X's neighbour's population; and a "who" question wants the person a fact is
+            # about: "who founded Ansar Dine" is not answered by a fact that names Ansar Dine
+            # among JNIM's founders.
+            fits = (
+                not unmet & _HARD_INTENTS
+                and all(a in entry.head and b in entry.head for a, b in query.bindings)
+                and (
+                    "who" not in query.intent
+                    or all(
+                        slot.light or slot.terms & entry.head or not slot.terms & entry.terms
+                        for slot in slots
+                    )
+                )
+            )
             scored.append(
                 Scored(
                     entry.fact_id,
@@ -416,11 +432,7 @@ class Matcher:
                     similarity,
                     missing,
                     content / content_total if content_total else 0.0,
-                    # A fact with no number cannot say "how many", one with no date "when";
-                    # and "population of X" needs a fact about population *and* X, not one
-                    # that mentions X's neighbour's population.
-                    not unmet & _HARD_INTENTS
-                    and all(a in entry.head and b in entry.head for a, b in query.bindings),
+                    bool(fits),
                 )
             )
         scored.sort(key=lambda s: (-s.score, s.fact_id))

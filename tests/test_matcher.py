@@ -261,3 +261,22 @@ def test_a_death_toll_answers_only_questions_about_deaths(query: str, status: st
         ("Kidal ambush", "how many soldiers were killed in Kidal"),
     )
     assert Matcher((ambush,), GLOSSARY).ask(query).status == status
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("who leads JNIM", "answered"),
+        ("who leads the Ivory Coast", "no_match"),  # named only in passing by a fact about JNIM
+    ],
+)
+def test_who_asks_about_what_the_fact_is_about(query: str, status: str) -> None:
+    """A "who" question is not answered by a fact that mentions its subject in passing."""
+    leaders = make_fact(
+        "jnim-leadership",
+        "Who leads JNIM",
+        "JNIM is led by Iyad ag-Ghali; its fighters are active from Mali to the Ivory Coast.",
+        "JNIM is led",
+        ("JNIM leader",),
+    )
+    assert Matcher((leaders,), GLOSSARY).ask(query).status == status
