@@ -53,6 +53,7 @@ RARE_WORD = 500
 _FUNCTION_WORDS_BY_LENGTH: dict[int, list[str]] = {}
 for _word in sorted(STOPWORDS | LIGHT_WORDS):
     _FUNCTION_WORDS_BY_LENGTH.setdefault(len(_word), []).append(_word)
+_FUNCTION_STEMS = LIGHT_STEMS | frozenset(STOPWORDS)
 # How many equally close corrections a typo may stand for; the facts decide between them.
 MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
@@ -258,8 +259,13 @@ class Matcher:
                     # People rarely mistype the first letter, so a short word, a second edit
                     # or a real word must keep it: "airport" must not become "import".
                     strict_shape = loose or len(word) <= 4 or distance > 1
-                    if candidate[0] == word[0] or not strict_shape:
-                        found.setdefault(candidate, int(distance))
+                    if candidate[0] != word[0] and strict_shape:
+                        continue
+                    # A word read as a function word is dropped: only a plain slip ("whre")
+                    # may vanish so, never a name the store lacks ("Niamey" is not "name").
+                    if distance > 1 and stem(candidate) in _FUNCTION_STEMS:
+                        continue
+                    found.setdefault(candidate, int(distance))
         if loose and english_frequency(word) >= COMMON_WORD:
             # A common real word is read only as a typo of a name the store knows ("wander"
             # may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate") of any word.

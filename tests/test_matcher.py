@@ -161,6 +161,8 @@ def test_attribute_of_another_entity_is_no_match() -> None:
         ("feul supply", "fuel-imports"),  # also one edit from "fell", "feud": the facts decide
         ("waht is the kayes population", "kayes"),  # a typo of a question word is dropped
         ("ogita", None),  # an unknown name stays unknown
+        ("Mopti fuel imports", None),  # a name is not a slip of "most", to be dropped
+        ("Niamey fuel imports", None),  # ... nor of "name"
     ],
 )
 def test_typo_readings(matcher: Matcher, query: str, fact_id: str | None) -> None:
