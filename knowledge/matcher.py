@@ -72,7 +72,7 @@ class MatchConfig:
     light_weight: float = 0.6
     known_miss_factor: float = 2.0
     common_share: float = 0.25
-    anchor_weight: float = 1.0
+    anchor_weight: float = 1.5
     unknown_weight: float = 3.0
     second_pass_margin: float = 10.0
     suggest_threshold: float = 25.0
