@@ -186,28 +186,31 @@ class Matcher:
         if verdict.answered:
             return verdict
         # Second pass: typos that are real words, or a letter further off. Kept only when the
-        # corrected query is answered clearly above the bar, so a near miss stays a miss.
+        # corrected query is answered clearly above the bar and on a word that needed no
+        # correction, so a near miss stays a miss; without such a word it is not even run.
+        if not self._anchors(strict, strict):
+            return verdict
         loose = self._query(folded, loose=True)
-        if loose.slots != strict.slots:
+        anchors = self._anchors(loose, strict)
+        if loose.slots != strict.slots and anchors:
             ranked = self._rank(loose)
             retry = self._verdict(query, ranked, margin=self.config.second_pass_margin)
-            if retry.answered and self._anchored(loose, strict, ranked[0]):
+            if retry.answered and anchors.difference(ranked[0].missing):
                 return retry
         return verdict
 
-    def _anchored(self, loose: _Query, strict: _Query, top: Scored) -> bool:
-        """True if the fact also matches a telling word that needed no correction.
+    def _anchors(self, loose: _Query, strict: _Query) -> frozenset[str]:
+        """The telling words of the loose query that needed no correction.
 
-        A correction alone must not make an answer: "is the internet down" is not a question
-        about an "intervention" just because the two words are two letters apart.
+        A correction alone must not make an answer, so the fact must match one of these too:
+        "is the internet down" is not a question about an "intervention" just because the two
+        words are two letters apart.
         """
         typed = {slot.label for slot in strict.slots}
-        return any(
-            slot.label in typed
-            and not slot.light
-            and slot.weight >= self.config.anchor_weight
-            and slot.label not in top.missing
+        return frozenset(
+            slot.label
             for slot in loose.slots
+            if slot.label in typed and not slot.light and slot.weight >= self.config.anchor_weight
         )
 
     def explain(self, query: str, limit: int = 5) -> list[Scored]:
