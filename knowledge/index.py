@@ -265,7 +265,8 @@ class TermIndex:
         if limit is not None:
             sql += " LIMIT ?"
             args = (term, limit)
-        return [(int(row), int(head)) for row, head in self.conn.execute(sql, args)]
+        # Both columns are INTEGER, so the rows need no conversion (this is the hot path).
+        return self.conn.execute(sql, args).fetchall()
 
     def docs(self, rows: Sequence[int]) -> dict[int, IndexedFact]:
         """The analysed facts at ``rows``."""

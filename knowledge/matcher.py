@@ -363,10 +363,15 @@ class Matcher:
             if len(found) >= cap:
                 break
             # A fact with the term in its head (title, keys, tags) is the likelier answer.
+            by_level = (slot.weight, slot.weight * 1.5, slot.weight * 2)
+            if len(slot.terms) == 1:
+                for row, level in self.index.postings(slot.label, limit=cap):
+                    found[row] += by_level[level]
+                continue
             rows: dict[int, float] = {}
             for term in slot.terms:
                 for row, level in self.index.postings(term, limit=cap):
-                    rows[row] = max(rows.get(row, 0.0), slot.weight * (1 + level / 2))
+                    rows[row] = max(rows.get(row, 0.0), by_level[level])
             for row, weight in rows.items():
                 found[row] += weight
         return found
@@ -378,8 +383,14 @@ class Matcher:
         total = sum(slot.weight for slot in slots)
         config = self.config
         estimates = self._candidates(query)
-        rows = [row for _, row in nlargest(config.rerank, ((w, -r) for r, w in estimates.items()))]
-        rows = [-row for row in rows]
+        # The best estimates, ties by row so that a store always ranks the same way; the cut
+        # comes from the values alone, which is cheaper than a heap of (estimate, row) pairs.
+        top = nlargest(config.rerank, estimates.values())
+        cut = top[-1] if top else 0.0
+        rows = sorted(
+            (row for row, weight in estimates.items() if weight >= cut),
+            key=lambda row: (-estimates[row], row),
+        )[: config.rerank]
         scored: list[Scored] = []
         for entry in self.index.docs(rows).values():
             coverage = sum(slot.weight for slot in slots if slot.terms & entry.terms) / total
