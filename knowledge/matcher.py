@@ -452,7 +452,7 @@ class Matcher:
                     similarity,
                     missing,
                     content / content_total if content_total else 0.0,
-                    bool(fits),
+                    fits,
                 )
             )
         scored.sort(key=lambda s: (-s.score, s.fact_id))

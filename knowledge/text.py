@@ -303,7 +303,7 @@ class Analyzer:
         """The set of content terms over several texts.
 
         With ``inner``, also the words inside glossary phrases (as stems): a fact that says
-        "Western governments" is about governments too, though the phrase reads as "the West".
+        "foreign nationals" is about nationals too, though the phrase reads as "expatriates".
         """
         out: set[str] = set()
         for text in texts:
