@@ -121,9 +121,16 @@ def index_fact(fact: Fact, analyzer: Analyzer) -> IndexedFact:
     """Analyse one fact: title, keys and tags are its head; the answer and quotes its body."""
     head_texts = (fact.title, *fact.keys, *(tag.replace("-", " ") for tag in fact.tags))
     body_texts = (fact.answer, *(source.quote for source in fact.sources))
-    head = analyzer.terms(head_texts)
+    # Each text is analysed once: this runs for every fact when an index is built.
+    head_analyses = [analyzer.analyse(text) for text in head_texts]
+    head = {term for analysis in head_analyses for term in analysis.terms}
+    terms: set[str] = set()
+    for analysis in (*head_analyses, *(analyzer.analyse(text) for text in body_texts)):
+        terms.update(analysis.terms)
+        terms.update(analyzer.inner_terms(analysis))
+    # The title and keys, not the tags, are what a question is compared with.
     phrases = tuple(
-        dict.fromkeys(" ".join(analyzer.analyse(text).terms) for text in (fact.title, *fact.keys))
+        dict.fromkeys(" ".join(analysis.terms) for analysis in head_analyses[: 1 + len(fact.keys)])
     )
     found: set[str] = set()
     for text in (*head_texts, *body_texts):
@@ -132,7 +139,7 @@ def index_fact(fact: Fact, analyzer: Analyzer) -> IndexedFact:
         fact.id,
         fact.title,
         frozenset(head),
-        frozenset(head | analyzer.terms((*head_texts, *body_texts), inner=True)),
+        frozenset(terms),
         phrases,
         fact_kinds(fact),
         frozenset(found),

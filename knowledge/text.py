@@ -310,10 +310,11 @@ class Analyzer:
             analysis = self.analyse(text)
             out.update(analysis.terms)
             if inner:
-                out.update(self._inner(analysis))
+                out.update(self.inner_terms(analysis))
         return out
 
-    def _inner(self, analysis: Analysis) -> Iterator[str]:
+    def inner_terms(self, analysis: Analysis) -> Iterator[str]:
+        """The stems of the words inside the glossary phrases of an analysed text."""
         # A word that is a glossary term on its own is left out: a query never reads it as a
         # plain stem, and reading it as its concept is what phrases prevent ("led to" is no
         # "leader").
