@@ -28,9 +28,9 @@ from typing import Any
 
 import tomli_w
 
-from knowledge.files import load_glossary, load_seeds
+from knowledge.curation.files import load_glossary, load_seeds
 from knowledge.models import Document, Fact, Glossary
-from knowledge.store import FactStore, fact_state, normalize_key, open_db
+from knowledge.store.facts import FactStore, fact_state, normalize_key, open_db
 
 from .generate import GENERATOR_VERSION, Query, generate, seed_queries, store_queries
 

@@ -166,7 +166,7 @@ def environment() -> dict[str, Any]:
     return env
 
 
-CODE_UNDER_TEST = ("knowledge/*.py", "bot/cli.py", "bot/paths.py", "bot/__main__.py")
+CODE_UNDER_TEST = ("knowledge/**/*.py", "bot/cli.py", "bot/paths.py", "bot/__main__.py")
 
 
 def code_digest() -> str:

@@ -200,9 +200,9 @@ def measure_ours(
     """
     rss_start = current_rss_mb()
     t0 = time.perf_counter()
+    from knowledge.curation.files import load_glossary
     from knowledge.desk import Desk
-    from knowledge.files import load_glossary
-    from knowledge.store import FactStore, open_db
+    from knowledge.store.facts import FactStore, open_db
 
     import_s = time.perf_counter() - t0
     bytes_before = _db_bytes(db)

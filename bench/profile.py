@@ -80,9 +80,9 @@ def _type_counts(top: int) -> list[tuple[str, int]]:
 
 
 def _desk(built: Built, db: Path) -> Any:
+    from knowledge.curation.files import load_glossary
     from knowledge.desk import Desk
-    from knowledge.files import load_glossary
-    from knowledge.store import FactStore, open_db
+    from knowledge.store.facts import FactStore, open_db
 
     return Desk(FactStore(open_db(db)), load_glossary(built.glossary_path))
 

@@ -16,9 +16,9 @@ from datetime import date
 from types import TracebackType
 from typing import Protocol, TypeVar
 
-from knowledge.curation import Curator
+from knowledge.curation.curator import Curator
 from knowledge.models import Alternative, Answer, Fact
-from knowledge.store import FactStore
+from knowledge.store.facts import FactStore
 
 T = TypeVar("T")
 

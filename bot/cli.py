@@ -18,15 +18,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from knowledge.backup import DEFAULT_KEEP, backup_dir_for, create_backup, restore_backup
-from knowledge.curation import Curator
+from knowledge.curation.curator import Curator
+from knowledge.curation.files import check_seeds, write_fact_files
+from knowledge.curation.history import history_to_text, revision_to_text
 from knowledge.desk import Desk, load_seed_dir, open_desk
-from knowledge.digest import build_digest, render_digest_text
+from knowledge.digest.schedule import build_digest, render_digest_text
 from knowledge.errors import KnowledgeError, ValidationError
-from knowledge.files import check_seeds, write_fact_files
-from knowledge.history import history_to_text, revision_to_text
-from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topics_to_text
-from knowledge.text import words
+from knowledge.matching.text import words
+from knowledge.render.terminal import answer_to_json, answer_to_text, fact_to_text, topics_to_text
+from knowledge.store.backup import DEFAULT_KEEP, backup_dir_for, create_backup, restore_backup
 
 from .config import ConfigError
 from .paths import default_db_path, default_seeds_dir

@@ -50,9 +50,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import discord
 from discord.ext import tasks
 
-from knowledge.digest import Period, next_slot, period_for
-from knowledge.digest_embeds import read_marker
-from knowledge.digest_jobs import (
+from knowledge.digest.gaps import Asker
+from knowledge.digest.jobs import (
     DueDigest,
     Plan,
     Prepared,
@@ -63,10 +62,11 @@ from knowledge.digest_jobs import (
     record_failed,
     record_posted,
 )
+from knowledge.digest.schedule import Period, next_slot, period_for
 from knowledge.errors import DigestNotConfigured
-from knowledge.gaps import Asker
-from knowledge.layout import plain
 from knowledge.models import DigestSettings
+from knowledge.render.chat import plain
+from knowledge.render.digest import read_marker
 
 from .async_store import DeskAPI
 from .replies import NO_PINGS, to_embed

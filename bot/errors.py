@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import errors as kerr
-from knowledge.layout import MAX_QUERY, echo, plain, render_problems
+from knowledge.render.chat import MAX_QUERY, echo, plain, render_problems
 
 from .async_store import Busy, StoreClosed
 

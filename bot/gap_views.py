@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import discord
 from discord import ui
 
-from knowledge.digest_embeds import GAPS_SHOWN, render_gap_report
-from knowledge.digest_jobs import guild_gaps
-from knowledge.gaps import Gap, GapReport
-from knowledge.layout import CHOICES_PER_RESPONSE, Reply, echo, plain, render_change
+from knowledge.digest.gaps import Gap, GapReport
+from knowledge.digest.jobs import guild_gaps
+from knowledge.render.chat import CHOICES_PER_RESPONSE, Reply, echo, plain, render_change
+from knowledge.render.digest import GAPS_SHOWN, render_gap_report
 
 from .async_store import DeskAPI
 from .digest_poster import desk_matcher

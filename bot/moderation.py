@@ -20,10 +20,10 @@ import discord
 from discord import app_commands, ui
 
 from knowledge import validation
-from knowledge.curation import ImportPlan
-from knowledge.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraft, parse_form
+from knowledge.curation.curator import ImportPlan
+from knowledge.curation.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraft, parse_form
 from knowledge.errors import KeyConflict, Problem, ValidationError
-from knowledge.layout import Reply, render_history, render_import, shorten
+from knowledge.render.chat import Reply, render_history, render_import, shorten
 
 from .errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed

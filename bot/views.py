@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord import ui
 
-from knowledge.layout import Reply, render_answer, render_sources, render_topics
+from knowledge.render.chat import Reply, render_answer, render_sources, render_topics
 
 from .feedback import FeedbackButton, feedback_buttons
 from .guards import Posted

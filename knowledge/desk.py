@@ -12,14 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from .backup import backup_before_migration
+from .curation.files import load_glossary, load_seeds
 from .errors import FactNotFound
-from .files import load_glossary, load_seeds
-from .index import TermIndex, fingerprint, index_fact
-from .matcher import MatchConfig, Matcher, Scored
+from .matching.index import TermIndex, fingerprint, index_fact
+from .matching.matcher import MatchConfig, Matcher, Scored
+from .matching.text import Analyzer, words
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
-from .store import FactStore, open_db
-from .text import Analyzer, words
+from .store.backup import backup_before_migration
+from .store.facts import FactStore, open_db
 
 
 def utc_now() -> datetime:

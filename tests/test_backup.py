@@ -22,10 +22,12 @@ from typing import Any
 import pytest
 from clikit import cli, set_version, table_rows
 
-import knowledge.store
+import knowledge.store.facts
 from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
-from knowledge.backup import (
+from knowledge.desk import open_desk
+from knowledge.errors import BackupError, SchemaError
+from knowledge.store.backup import (
     DatabaseInfo,
     backup_name,
     check_backup,
@@ -35,10 +37,8 @@ from knowledge.backup import (
     restore_backup,
     take_backup,
 )
-from knowledge.desk import open_desk
-from knowledge.errors import BackupError, SchemaError
-from knowledge.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
+from knowledge.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 LEADERSHIP = "jnim-leadership"
@@ -441,7 +441,9 @@ def test_failed_migration_leaves_the_database_and_its_backup(
     def broken(db: Any) -> None:
         raise sqlite3.OperationalError("simulated")
 
-    monkeypatch.setattr(knowledge.store, "migrate", lambda db: migrate(db, (MIGRATIONS[0], broken)))
+    monkeypatch.setattr(
+        knowledge.store.facts, "migrate", lambda db: migrate(db, (MIGRATIONS[0], broken))
+    )
     with pytest.raises(SchemaError, match="unchanged at v1"):
         open_desk(path, BUNDLED_SEEDS)
     assert table_rows(path) == before

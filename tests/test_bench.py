@@ -31,9 +31,9 @@ from bench.measure import (
     measure_ours,
     measure_rapidfuzz,
 )
-from knowledge.files import load_glossary, load_seeds
+from knowledge.curation.files import load_glossary, load_seeds
 from knowledge.models import Fact
-from knowledge.store import FactStore, normalize_key, open_db
+from knowledge.store.facts import FactStore, normalize_key, open_db
 from knowledge.validation import fact_problem_list
 
 SIZE = 200

@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
 from knowledge.models import Answer
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 
 @pytest.fixture

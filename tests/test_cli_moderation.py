@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, main
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 LEADERSHIP = "jnim-leadership"
 

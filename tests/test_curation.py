@@ -13,9 +13,10 @@ import pytest
 import sqlite_utils
 from sample import BRIEF, FACTS
 
-from knowledge.curation import Curator, ImportPlan, export_name, export_toml
+from knowledge.curation.curator import Curator, ImportPlan, export_name, export_toml
+from knowledge.curation.drafts import form_values, parse_form
+from knowledge.curation.files import fact_to_toml, load_seeds
 from knowledge.desk import load_seed_dir
-from knowledge.drafts import form_values, parse_form
 from knowledge.errors import (
     EditConflict,
     FactExists,
@@ -23,9 +24,8 @@ from knowledge.errors import (
     KeyConflict,
     ValidationError,
 )
-from knowledge.files import fact_to_toml, load_seeds
 from knowledge.models import Fact, Source
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 TODAY = date(2025, 11, 20)
 URL = Source(quote="Some outside claim", title="Outside", url="https://example.com/x")

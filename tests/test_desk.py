@@ -12,7 +12,7 @@ from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import Desk, open_desk
 from knowledge.errors import FactNotFound
 from knowledge.models import Glossary
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sample import BRIEF, FACTS, GLOSSARY
 
-from knowledge.digest import (
+from knowledge.digest.gaps import FactFeedback, Gap
+from knowledge.digest.schedule import (
     MAX_CATCH_UP,
     MAX_LINE,
     MAX_LINES,
@@ -34,10 +35,9 @@ from knowledge.digest import (
     slot_at,
 )
 from knowledge.errors import InvalidSetting
-from knowledge.gaps import FactFeedback, Gap
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
 from knowledge.models import Alternative, Answer, DigestInputs, DigestSettings, FeedbackCount
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 LONDON = LON = "Europe/London"
 NEW_YORK = NYC = "America/New_York"

@@ -7,8 +7,16 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.digest import DigestLayout, Section
-from knowledge.digest_embeds import (
+from knowledge.digest.gaps import FactFeedback, Gap, GapReport
+from knowledge.digest.schedule import DigestLayout, Section
+from knowledge.models import Alternative
+from knowledge.render.chat import (
+    EMBED_TOTAL_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    FIELD_VALUE_LIMIT,
+    embed_within_limits,
+)
+from knowledge.render.digest import (
     CONTINUED,
     DigestPost,
     digest_marker,
@@ -18,14 +26,6 @@ from knowledge.digest_embeds import (
     safe_line,
     section_fields,
 )
-from knowledge.gaps import FactFeedback, Gap, GapReport
-from knowledge.layout import (
-    EMBED_TOTAL_LIMIT,
-    EMBEDS_PER_MESSAGE,
-    FIELD_VALUE_LIMIT,
-    embed_within_limits,
-)
-from knowledge.models import Alternative
 
 NOW = datetime(2026, 3, 29, 8, tzinfo=UTC)
 BIDI = "\u202e"

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sample import BRIEF, FACTS, GLOSSARY
 
-from knowledge.digest_embeds import read_marker
-from knowledge.digest_jobs import (
+from knowledge.digest.jobs import (
     guild_gaps,
     manual_period,
     plan,
@@ -19,9 +18,10 @@ from knowledge.digest_jobs import (
     record_failed,
     record_posted,
 )
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
 from knowledge.models import Answer
-from knowledge.store import FactStore, open_db
+from knowledge.render.digest import read_marker
+from knowledge.store.facts import FactStore, open_db
 
 GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
 CHANNEL = 333_333_333_333_333_333

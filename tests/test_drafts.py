@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sample import FACTS
 
-from knowledge.drafts import (
+from knowledge.curation.drafts import (
     FactDraft,
     field_label,
     form_values,

@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge import validation
-from knowledge.errors import Problem, ValidationError
-from knowledge.files import (
+from knowledge.curation.files import (
     MAX_FILE_BYTES,
     FactSet,
     check_seeds,
@@ -29,6 +28,7 @@ from knowledge.files import (
     load_seeds,
     write_fact_files,
 )
+from knowledge.errors import Problem, ValidationError
 from knowledge.models import Document, Fact, Glossary, Source
 
 REPO = Path(__file__).resolve().parent.parent

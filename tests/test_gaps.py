@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sample import BRIEF, FACTS, GLOSSARY
 
-from knowledge.gaps import (
+from knowledge.digest.gaps import (
     MAX_EXAMPLES,
     FactFeedback,
     clean_text,
@@ -17,9 +17,9 @@ from knowledge.gaps import (
     gaps,
     group_unanswered,
 )
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
 from knowledge.models import Answer, AnswerStatus, FeedbackCount, QueryRecord
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 NOW = datetime(2026, 3, 29, 12, tzinfo=UTC)
 

@@ -20,12 +20,12 @@ import pytest
 import sqlite_utils
 from clikit import cli, schema_version, set_version, table_rows
 
-import knowledge.store
+import knowledge.store.facts
 from bot import runner
 from bot.config import Settings
 from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import open_desk
-from knowledge.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+from knowledge.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "FAKEx0000000000000000000.AbCdEf.notxaxrealxtokenxjustxforxtestsxxxx"  # shape only
@@ -148,7 +148,9 @@ def test_failing_migration_exits_1_and_leaves_version_and_data(
     """F7: a migration that fails halfway exits 1 with one line naming it; the schema
     version and every row are as before, and the next (fixed) run works."""
     before = dump(db)
-    monkeypatch.setattr(knowledge.store, "migrate", lambda d: migrate(d, (*MIGRATIONS, _v3_broken)))
+    monkeypatch.setattr(
+        knowledge.store.facts, "migrate", lambda d: migrate(d, (*MIGRATIONS, _v3_broken))
+    )
     code, out, err = cli(db, "ask", "who leads JNIM")
     assert (code, out) == (1, "")
     assert err == (
@@ -166,8 +168,8 @@ def test_failing_migration_exits_1_and_leaves_version_and_data(
 RENAMES = {"os.replace", "os.rename", "os.renames", "shutil.move"}
 # Every place that renames a file, with why it can never be the database.
 ALLOWED = {
-    ("knowledge/files.py", "_write_atomic"): "writes exported fact files via a temp file",
-    ("knowledge/backup.py", "take_backup"): "names a finished backup file in the backup dir",
+    ("knowledge/curation/files.py", "_write_atomic"): "writes exported fact files via a temp file",
+    ("knowledge/store/backup.py", "take_backup"): "names a finished backup file in the backup dir",
 }
 
 
@@ -222,14 +224,14 @@ def test_nothing_renames_or_moves_a_file_over_the_database() -> None:
     target is provably not the database (listed above with the reason); restore copies
     pages with the backup API instead (test_backup checks the inode stays the same)."""
     found = {}
-    for path in sorted([*ROOT.glob("knowledge/*.py"), *ROOT.glob("bot/**/*.py")]):
+    for path in sorted([*ROOT.glob("knowledge/**/*.py"), *ROOT.glob("bot/**/*.py")]):
         relative = path.relative_to(ROOT).as_posix()
         for function, line, call in _renames(path.read_text(encoding="utf-8")):
             found[(relative, function)] = f"{relative}:{line} {call}"
     unexplained = {site: where for site, where in found.items() if site not in ALLOWED}
     assert not unexplained, f"a rename that could hit the database: {unexplained}"
     assert set(found) == set(ALLOWED), "an allowed rename is gone: drop it from ALLOWED"
-    restore = (ROOT / "knowledge" / "backup.py").read_text(encoding="utf-8")
+    restore = (ROOT / "knowledge" / "store" / "backup.py").read_text(encoding="utf-8")
     assert ".backup(target)" in restore
 
 

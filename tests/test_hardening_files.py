@@ -17,8 +17,8 @@ import pytest
 from clikit import cli, schema_version, table_rows
 
 from bot.paths import BUNDLED_SEEDS
+from knowledge.curation.files import MAX_FILE_BYTES
 from knowledge.desk import open_desk
-from knowledge.files import MAX_FILE_BYTES
 
 QUOTE = "JNIM is led by Iyad ag-Ghali and Amadou Kouffa"
 VALID = f"""\

@@ -16,8 +16,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge import layout
-from knowledge.layout import (
+from knowledge.models import Alternative, Answer, Fact, Source
+from knowledge.render import chat as layout
+from knowledge.render.chat import (
     CONTENT_LIMIT,
     echo,
     escape_markdown,
@@ -30,7 +31,6 @@ from knowledge.layout import (
     reply_within_limits,
     split_for_discord,
 )
-from knowledge.models import Alternative, Answer, Fact, Source
 
 TODAY = date(2025, 11, 20)
 # A mention Discord would resolve: mass mentions, users, roles (ZWSP-broken ones do not).

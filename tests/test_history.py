@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sample import FACTS
 
-from knowledge.history import (
+from knowledge.curation.history import (
     FieldDiff,
     action_label,
     diff_lines,
@@ -18,7 +18,7 @@ from knowledge.history import (
     revision_to_text,
 )
 from knowledge.models import Revision, Source
-from knowledge.store import fact_state
+from knowledge.store.facts import fact_state
 
 FACT = replace(FACTS[0], review_by=date(2026, 2, 1), rev=1)
 LONG = (

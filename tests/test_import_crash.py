@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from bot.paths import BUNDLED_SEEDS
+from knowledge.curation.files import fact_to_toml
 from knowledge.desk import load_seed_dir
-from knowledge.files import fact_to_toml
 from knowledge.models import Fact, Source
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
 
 TRIALS = 20
 GENERATED = 2000  # 660 KB of TOML; its transaction outgrows SQLite's page cache and

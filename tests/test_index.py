@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from sample import FACTS, GLOSSARY
 
-from knowledge.index import IndexedFact, TermIndex, fact_kinds, fingerprint, index_fact
+from knowledge.matching.index import IndexedFact, TermIndex, fact_kinds, fingerprint, index_fact
+from knowledge.matching.text import Analyzer
 from knowledge.models import Glossary
-from knowledge.text import Analyzer
 
 ANALYZER = Analyzer(GLOSSARY)
 

@@ -20,14 +20,14 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(CORE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CORE.rglob("*.py")), ids=lambda p: str(p.relative_to(CORE)))
 def test_core_module_imports_nothing_from_the_application(path: Path) -> None:
     """No knowledge/ module imports discord, dotenv or bot."""
     bad = {n for n in _imports(path) if n.split(".")[0] in {"discord", "dotenv", "bot"}}
     assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
-@pytest.mark.parametrize("path", sorted(CORE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CORE.rglob("*.py")), ids=lambda p: str(p.relative_to(CORE)))
 def test_core_module_reads_no_environment_and_prints_nothing(path: Path) -> None:
     """The core reads no environment variables and never prints."""
     source = path.read_text(encoding="utf-8")

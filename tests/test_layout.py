@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge import layout
-from knowledge.layout import (
+from knowledge.models import Alternative, Answer, Fact, Source
+from knowledge.render import chat as layout
+from knowledge.render.chat import (
     CONTENT_LIMIT,
     EMBED_TOTAL_LIMIT,
     FIELD_VALUE_LIMIT,
@@ -33,7 +34,6 @@ from knowledge.layout import (
     split_for_discord,
     split_text,
 )
-from knowledge.models import Alternative, Answer, Fact, Source
 
 TODAY = date(2025, 11, 20)
 MENTION_PATTERNS = re.compile(r"@everyone|@here|<@", re.IGNORECASE)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from sample import FACTS
 
 from knowledge.errors import Problem
-from knowledge.layout import (
+from knowledge.models import Revision, Source, SyncReport
+from knowledge.render.chat import (
     CHOICE_LIMIT,
     CONTENT_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -26,8 +27,7 @@ from knowledge.layout import (
     render_problems,
     source_choices,
 )
-from knowledge.models import Revision, Source, SyncReport
-from knowledge.store import fact_state
+from knowledge.store.facts import fact_state
 
 FACT = replace(FACTS[0], rev=1)
 MENTIONS = ("@everyone", "@here", "<@1", "<@&1")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample import FACTS, GLOSSARY, make_fact
 
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
 from knowledge.models import Fact, Glossary
 
 

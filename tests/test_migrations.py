@@ -11,8 +11,14 @@ import pytest
 import sqlite_utils
 
 from knowledge.errors import SchemaError
-from knowledge.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, migrate, schema_version
-from knowledge.store import FactStore, open_db
+from knowledge.store.facts import FactStore, open_db
+from knowledge.store.migrations import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Migration,
+    migrate,
+    schema_version,
+)
 
 V1_TABLES = {
     "documents",

@@ -8,7 +8,7 @@ from datetime import date
 from sample import FACTS
 
 from knowledge.models import Alternative, Answer
-from knowledge.render import answer_to_json, answer_to_text, fact_to_text, topics_to_text
+from knowledge.render.terminal import answer_to_json, answer_to_text, fact_to_text, topics_to_text
 
 FACT = FACTS[0]
 TODAY = date(2026, 1, 1)

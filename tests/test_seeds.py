@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from bot.paths import BUNDLED_SEEDS
-from knowledge.files import FactSet, load_seeds
-from knowledge.matcher import Matcher
+from knowledge.curation.files import FactSet, load_seeds
+from knowledge.matching.matcher import Matcher
 
 
 @pytest.fixture(scope="module")

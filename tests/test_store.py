@@ -23,7 +23,7 @@ from knowledge.errors import (
     ValidationError,
 )
 from knowledge.models import Alternative, Answer, Document, Fact, Source
-from knowledge.store import (
+from knowledge.store.facts import (
     FactStore,
     _Write,
     fact_from_state,

@@ -18,12 +18,12 @@ import pytest
 import sqlite_utils
 
 from bot.async_store import AsyncDesk
-from knowledge.curation import Curator, Outcome
+from knowledge.curation.curator import Curator, Outcome
+from knowledge.curation.drafts import form_values, parse_form
 from knowledge.desk import Desk
-from knowledge.drafts import form_values, parse_form
 from knowledge.errors import EditConflict, FactLocked
 from knowledge.models import Document, Fact, Glossary, Source
-from knowledge.store import FactStore, fact_from_state, fact_state, open_db
+from knowledge.store.facts import FactStore, fact_from_state, fact_state, open_db
 
 DOC = Document(
     id="brief",

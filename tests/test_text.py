@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from knowledge.matching.text import Analyzer, fold, intent_of, stem, words
 from knowledge.models import Glossary
-from knowledge.text import Analyzer, fold, intent_of, stem, words
 
 GLOSSARY = Glossary(
     (

@@ -23,12 +23,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import validation
-from knowledge.curation import Curator, ImportPlan, Outcome
-from knowledge.drafts import DATES, FactDraft, form_values, parse_fact_id, parse_source
+from knowledge.curation.curator import Curator, ImportPlan, Outcome
+from knowledge.curation.drafts import DATES, FactDraft, form_values, parse_fact_id, parse_source
+from knowledge.curation.files import MAX_FILE_BYTES
+from knowledge.curation.history import revision_heading
 from knowledge.errors import Problem, ValidationError
-from knowledge.files import MAX_FILE_BYTES
-from knowledge.history import revision_heading
-from knowledge.layout import (
+from knowledge.models import Fact, Source
+from knowledge.render.chat import (
     CHOICES_PER_RESPONSE,
     Reply,
     fact_choices,
@@ -38,7 +39,6 @@ from knowledge.layout import (
     render_import,
     source_choices,
 )
-from knowledge.models import Fact, Source
 
 from ..async_store import Busy
 from ..moderation import (

@@ -14,7 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge.errors import EmptyQuery
-from knowledge.layout import (
+from knowledge.matching.text import words
+from knowledge.render.chat import (
     MAX_QUERY,
     Reply,
     choices,
@@ -25,7 +26,6 @@ from knowledge.layout import (
     render_repeat,
     render_topics,
 )
-from knowledge.text import words
 
 from ..errors import QueryTooLong
 from ..guards import Posted

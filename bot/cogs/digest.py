@@ -27,12 +27,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from knowledge.digest import describe_schedule, next_slot, period_for
-from knowledge.digest_jobs import Prepared
-from knowledge.digest_jobs import preview as preview_digest
+from knowledge.digest.jobs import Prepared
+from knowledge.digest.jobs import preview as preview_digest
+from knowledge.digest.schedule import describe_schedule, next_slot, period_for
 from knowledge.errors import DigestNotConfigured
-from knowledge.layout import COLOUR_CHANGE, EmbedPart, Field, Reply, actor_label, plain
 from knowledge.models import DigestSettings
+from knowledge.render.chat import COLOUR_CHANGE, EmbedPart, Field, Reply, actor_label, plain
 
 from ..async_store import DeskAPI
 from ..digest_poster import Delivery, DigestPoster, desk_matcher

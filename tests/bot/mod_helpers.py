@@ -11,7 +11,7 @@ import discord
 import simcord
 from conftest import World, message_payload
 
-from knowledge.curation import Curator
+from knowledge.curation.curator import Curator
 from knowledge.models import Fact, Revision
 
 DOC = "soufan-2025-11-04"

@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .digest import (
+from ..errors import KnowledgeError
+from ..models import DigestSettings
+from ..render.digest import DigestPost, digest_post
+from ..store.facts import FactStore
+from .gaps import Asker, GapReport, gap_report
+from .schedule import (
     Period,
     build_digest,
     digest_layout,
@@ -33,11 +38,6 @@ from .digest import (
     period_for,
     previous_period,
 )
-from .digest_embeds import DigestPost, digest_post
-from .errors import KnowledgeError
-from .gaps import Asker, GapReport, gap_report
-from .models import DigestSettings
-from .store import FactStore
 
 SKIPPED_NOTE = "missed while Sitrep was offline; the digest of {key} covers it"
 EMPTY_NOTE = "nothing to report (skip empty is on)"

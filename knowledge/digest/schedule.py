@@ -38,7 +38,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
-from .errors import InvalidSetting
+from ..errors import InvalidSetting
+from ..models import DigestInputs, DigestSchedule, DigestSettings, Fact, Revision
 from .gaps import (
     Asker,
     FactFeedback,
@@ -48,7 +49,6 @@ from .gaps import (
     disliked_facts,
     group_unanswered,
 )
-from .models import DigestInputs, DigestSchedule, DigestSettings, Fact, Revision
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_CATCH_UP = 60

@@ -29,8 +29,8 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from .digest import key_date, make_settings
-from .errors import (
+from ..digest.schedule import key_date, make_settings
+from ..errors import (
     DigestNotConfigured,
     EditConflict,
     FactExists,
@@ -41,8 +41,7 @@ from .errors import (
     RevisionNotFound,
     ValidationError,
 )
-from .migrations import migrate
-from .models import (
+from ..models import (
     Answer,
     AnswerStatus,
     DigestChange,
@@ -59,7 +58,8 @@ from .models import (
     Source,
     SyncReport,
 )
-from .validation import bad_characters, fact_problem_list
+from ..validation import bad_characters, fact_problem_list
+from .migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
 MAX_REASON = 500

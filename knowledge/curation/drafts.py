@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from .errors import Problem, ValidationError
-from .models import Fact, Source
-from .validation import ID_RE, MAX_ID, URL_RE
+from ..errors import Problem, ValidationError
+from ..models import Fact, Source
+from ..validation import ID_RE, MAX_ID, URL_RE
 
 # The form's fields, as custom ids (what a modal returns) and as the labels people see.
 TITLE: Final = "title"

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from ..errors import FactExists, FactLocked, FactNotFound, Problem, ValidationError
+from ..models import Fact, Revision, Source, SyncReport
+from ..store.facts import FactStore
+from ..validation import source_problems
 from .drafts import FactDraft
-from .errors import FactExists, FactLocked, FactNotFound, Problem, ValidationError
 from .files import MAX_FILE_BYTES, fact_to_toml, load_fact_bytes
-from .models import Fact, Revision, Source, SyncReport
-from .store import FactStore
-from .validation import source_problems
 
 EXPORT_NAME: Final = "sitrep-facts-{date}.toml"
 

@@ -28,8 +28,8 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
-from .models import Alternative, Answer, Fact, FeedbackCount, QueryRecord
-from .text import STOPWORDS, stem, words
+from ..matching.text import STOPWORDS, stem, words
+from ..models import Alternative, Answer, Fact, FeedbackCount, QueryRecord
 
 MERGE_RATIO = 90.0
 """rapidfuzz ``token_set_ratio`` (0–100) at or above which two phrasings are one gap."""

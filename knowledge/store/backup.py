@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
-from .errors import BackupError, SchemaError
+from ..errors import BackupError, SchemaError
 from .migrations import SCHEMA_VERSION
 
 BUSY_TIMEOUT_S: Final = 30.0

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .drafts import field_label
-from .errors import Problem
-from .history import action_label, revision_diff
-from .models import Alternative, Answer, Fact, Revision, Source, SyncReport
-from .validation import ID_RE
+from ..curation.drafts import field_label
+from ..curation.history import action_label, revision_diff
+from ..errors import Problem
+from ..models import Alternative, Answer, Fact, Revision, Source, SyncReport
+from ..validation import ID_RE
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 CONTENT_LIMIT = 2000

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from .models import Answer, Fact, Source
+from ..models import Answer, Fact, Source
 
 WIDTH = 88
 

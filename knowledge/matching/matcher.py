@@ -32,9 +32,9 @@ from heapq import nlargest
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from ..models import Alternative, Answer, Fact, Glossary
 from .index import TermIndex, index_fact
 from .lexicon import english_frequency, is_english_word
-from .models import Alternative, Answer, Fact, Glossary
 from .text import (
     LIGHT_STEMS,
     LIGHT_WORDS,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import sqlite_utils
 
-from .errors import SchemaError
+from ..errors import SchemaError
 
 Migration = Callable[[sqlite_utils.Database], None]
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .models import Glossary
+from ..models import Glossary
 
 # Queries longer than this are cut: nobody types a 10,000-character question on purpose, and
 # every later step is linear in the text.

@@ -38,9 +38,9 @@ from typing import Any, Final
 
 import tomli_w
 
-from . import validation
-from .errors import Problem, ValidationError
-from .models import Document, Fact, FactStatus, Glossary, Source
+from .. import validation
+from ..errors import Problem, ValidationError
+from ..models import Document, Fact, FactStatus, Glossary, Source
 
 MAX_FILE_BYTES: Final = 1024 * 1024
 MAX_DOCUMENT_BYTES: Final = 4 * 1024 * 1024

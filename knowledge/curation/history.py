@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Final
 
-from .models import Revision
+from ..models import Revision
 
 CONTEXT_WORDS: Final = 4
 """Unchanged words kept on each side of a change in a text field."""

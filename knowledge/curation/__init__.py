@@ -1,0 +1,1 @@
+"""Curation: fact files, drafts, moderators' actions and history."""

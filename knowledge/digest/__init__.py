@@ -1,0 +1,1 @@
+"""Digests: schedules, what a digest holds, gaps, and the jobs that prepare them."""
