@@ -4,11 +4,16 @@ Runs pip-audit on exactly the pinned set (``-r constraints.txt --no-deps --disab
 nothing is resolved or installed) against its default service, PyPI's JSON API.
 
 - Known vulnerabilities not listed in ``.pip-audit-ignore`` fail the step (exit 1).
-- If the service cannot be reached, or can audit none of the pins (some registry mirrors
-  answer the per-version JSON with 404, and pip-audit then reports "no known
-  vulnerabilities" having checked nothing), the step says "skipped: service unreachable"
-  and passes: CI must not fail because a service outside the project is down.
-- Any other pip-audit failure (bad arguments, a broken install) fails the step.
+- The step fails closed: a run that audits none of the pins is never "ok". When that
+  happens, a canary (one pin with a long-known advisory, ``CANARY``) is audited the same
+  way. If the canary is found vulnerable, the service works and our pins went unchecked:
+  the step fails. If the canary cannot be audited either, no vulnerability service is
+  reachable (registry mirrors answer PyPI's per-release JSON with 404): the step says so in
+  one line and passes, since CI must not fail because a service outside the project is
+  down. No maintained offline advisory snapshot exists on the package registries
+  (``safety-db`` was last published in 2021), so there is nothing to compare against then.
+- A connection failure is "unreachable" in the same way; any other pip-audit failure (bad
+  arguments, a broken install) fails the step.
 
 ``.pip-audit-ignore`` lists one vulnerability per line, its id, then why it is accepted:
 ``GHSA-xxxx-xxxx-xxxx  only the client side is affected; Sitrep never runs a server``.
@@ -41,11 +46,17 @@ UNREACHABLE = (
     "timed out",
 )
 Runner = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
+# A pin with an advisory published years ago (CVE-2018-18074): any working service flags it.
+CANARY = "requests==2.19.1"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the audit found: ``ok``, ``vulnerable``, ``skipped`` or ``error``, and a report."""
+    """What the audit found, and a report.
+
+    ``ok``, ``vulnerable``, ``unaudited`` (the service audited none of the pins),
+    ``skipped`` (no service reachable) or ``error``.
+    """
 
     kind: str
     message: str
@@ -53,8 +64,8 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        """1 for real findings or a broken audit; 0 when clean or when it could not run."""
-        return 1 if self.kind in {"vulnerable", "error"} else 0
+        """0 when clean or when no service could be reached; 1 otherwise (fail closed)."""
+        return 0 if self.kind in {"ok", "skipped"} else 1
 
 
 def read_ignores(path: Path) -> dict[str, str]:
@@ -91,20 +102,17 @@ def classify(returncode: int, report: str | None, stderr: str) -> Outcome:
     ]
     if findings:
         return Outcome("vulnerable", f"{len(findings)} known vulnerabilities", findings)
-    if not audited and skipped:
-        return Outcome(
-            "skipped",
-            f"skipped: service unreachable (it could audit none of the {len(skipped)} pins: "
-            f"{skipped[0]['skip_reason']})",
-        )
+    if not audited:
+        reason = skipped[0]["skip_reason"] if skipped else "the report lists no pins"
+        return Outcome("unaudited", f"audited none of the {len(dependencies)} pins: {reason}")
     if returncode != 0:
         return Outcome("error", f"pip-audit failed (exit {returncode}) without findings")
     note = f"; {len(skipped)} not known to the service" if skipped else ""
     return Outcome("ok", f"ok: {len(audited)} pinned packages audited, none vulnerable{note}")
 
 
-def audit(constraints: Path, ignores: dict[str, str], run: Runner) -> Outcome:
-    """Run pip-audit on the pins with ``run`` (a subprocess runner) and classify the result."""
+def run_audit(requirements: Path, ignores: dict[str, str], run: Runner) -> Outcome:
+    """Run pip-audit once on ``requirements`` with ``run`` and classify the result."""
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "audit.json"
         command = [
@@ -112,7 +120,7 @@ def audit(constraints: Path, ignores: dict[str, str], run: Runner) -> Outcome:
             "-m",
             "pip_audit",
             "--requirement",
-            str(constraints),
+            str(requirements),
             "--no-deps",
             "--disable-pip",
             "--progress-spinner",
@@ -132,6 +140,29 @@ def audit(constraints: Path, ignores: dict[str, str], run: Runner) -> Outcome:
             return Outcome("skipped", "skipped: service unreachable (pip-audit timed out)")
         report = output.read_text(encoding="utf-8") if output.exists() else None
         return classify(done.returncode, report, done.stderr)
+
+
+def audit(constraints: Path, ignores: dict[str, str], run: Runner) -> Outcome:
+    """Audit the pins; if none could be audited, let the canary tell a dead service from a
+    live one that skipped our pins."""
+    outcome = run_audit(constraints, ignores, run)
+    if outcome.kind != "unaudited":
+        return outcome
+    with tempfile.TemporaryDirectory() as scratch:
+        canary = Path(scratch) / "canary.txt"
+        canary.write_text(CANARY + "\n", encoding="utf-8")
+        probe = run_audit(canary, {}, run)
+    if probe.kind == "vulnerable":
+        return Outcome(
+            "error",
+            f"pip-audit {outcome.message}, yet the service works (it "
+            f"flags the canary {CANARY}): failing closed",
+        )
+    return Outcome(
+        "skipped",
+        f"skipped: no vulnerability service reachable ({outcome.message}; the canary "
+        f"{CANARY} could not be audited either; no offline advisory snapshot is maintained)",
+    )
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:

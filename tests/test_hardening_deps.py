@@ -108,7 +108,8 @@ CASES = [
     ("clean", 0, report(CLEAN, CLEAN), "", "ok", 0),
     ("clean, some unknown", 0, report(CLEAN, NOT_FOUND), "", "ok", 0),
     ("a vulnerability", 1, report(CLEAN, VULNERABLE), "", "vulnerable", 1),
-    ("nothing could be audited", 0, report(NOT_FOUND, NOT_FOUND), "", "skipped", 0),
+    ("nothing could be audited", 0, report(NOT_FOUND, NOT_FOUND), "", "unaudited", 1),
+    ("an empty report", 0, report(), "", "unaudited", 1),
     ("service unreachable", 1, None, TRACEBACK, "skipped", 0),
     ("read timeout", 1, None, "requests.exceptions.ReadTimeout: timed out", "skipped", 0),
     ("bad arguments", 2, None, "usage: pip-audit ...\nerror: unrecognized", "error", 1),
@@ -123,7 +124,8 @@ CASES = [
 def test_audit_outcomes(
     returncode: int, text: str | None, stderr: str, kind: str, exit_code: int
 ) -> None:
-    """Real findings and broken runs fail the step; an unreachable service does not."""
+    """Real findings, broken runs and runs that audit nothing fail the step; an unreachable
+    service does not."""
     outcome = helper.classify(returncode, text, stderr)
     assert (outcome.kind, outcome.exit_code) == (kind, exit_code)
     if kind == "skipped":
@@ -154,6 +156,48 @@ def test_audit_runs_on_exactly_the_pins_with_the_ignores(tmp_path: Path) -> None
         raise subprocess.TimeoutExpired(command, 900)
 
     assert helper.audit(ROOT / "constraints.txt", {}, hangs).kind == "skipped"
+
+
+def _service(canary_report: str) -> Any:
+    """A fake pip-audit whose service knows none of our pins and answers the canary with
+    ``canary_report``; it records which requirement files it was given."""
+    seen: list[str] = []
+
+    def fake(command: list[str]) -> subprocess.CompletedProcess[str]:
+        requirements = Path(command[command.index("--requirement") + 1])
+        seen.append(requirements.read_text(encoding="utf-8"))
+        is_canary = requirements.name == "canary.txt"
+        output = Path(command[command.index("--output") + 1])
+        output.write_text(canary_report if is_canary else report(NOT_FOUND, NOT_FOUND))
+        return subprocess.CompletedProcess(command, 1 if is_canary else 0, "", "")
+
+    fake.seen = seen  # type: ignore[attr-defined]
+    return fake
+
+
+def test_audit_fails_closed_when_a_working_service_audits_none_of_the_pins() -> None:
+    """A service that flags the canary but skipped every pin fails the step."""
+    canary = {**VULNERABLE, "version": "2.19.1"}
+    fake = _service(report(canary))
+    outcome = helper.audit(ROOT / "constraints.txt", {}, fake)
+    assert (outcome.kind, outcome.exit_code) == ("error", 1)
+    assert "failing closed" in outcome.message
+    assert fake.seen[1] == helper.CANARY + "\n"
+
+
+def test_audit_says_in_one_line_when_no_service_is_reachable() -> None:
+    """A mirror that knows neither the pins nor the canary is "no service reachable"."""
+    outcome = helper.audit(ROOT / "constraints.txt", {}, _service(report(NOT_FOUND)))
+    assert (outcome.kind, outcome.exit_code) == ("skipped", 0)
+    assert outcome.message.startswith("skipped: no vulnerability service reachable")
+    assert "\n" not in outcome.message
+
+
+def test_ci_pins_pip() -> None:
+    """.ci/run installs one exact pip, so a pip release cannot change CI under us."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "--upgrade pip" not in script
+    assert "pip install --quiet pip==" in script
 
 
 def test_ignore_file_needs_a_reason_for_each_id(tmp_path: Path) -> None:
