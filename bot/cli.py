@@ -25,9 +25,12 @@ from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest.schedule import build_digest, render_digest_text
 from knowledge.errors import KnowledgeError, ValidationError
 from knowledge.matching.text import words
+from knowledge.models import Answer
+from knowledge.render.passages import passage_answer_to_json, passage_answer_to_text
 from knowledge.render.terminal import answer_to_json, answer_to_text, fact_to_text, topics_to_text
 from knowledge.store.backup import DEFAULT_KEEP, backup_dir_for, create_backup, restore_backup
 
+from . import sources_cli
 from .config import ConfigError
 from .paths import default_db_path, default_seeds_dir
 
@@ -41,6 +44,18 @@ class UsageError(Exception):
 
 def _desk(args: argparse.Namespace) -> Desk:
     return open_desk(args.db, args.seeds)
+
+
+def _with_desk(
+    handler: Callable[[argparse.Namespace, TextIO, Desk], int],
+) -> Handler:
+    """A command handler given the opened desk (its docstring is the command's help)."""
+
+    def run(args: argparse.Namespace, out: TextIO) -> int:
+        return handler(args, out, _desk(args))
+
+    run.__doc__ = handler.__doc__
+    return run
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
@@ -59,11 +74,17 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                 f"sim={s.similarity:.2f} missing={list(s.missing)}  {s.fact_id}",
                 file=out,
             )
-    if args.json:
-        print(_json_line(answer_to_json(answer, desk.today())), file=out)
-    else:
-        print(answer_to_text(answer, desk.today()), file=out)
+    print(_render(desk, answer, as_json=args.json), file=out)
     return 0
+
+
+def _render(desk: Desk, answer: Answer, *, as_json: bool) -> str:
+    """An answer as one JSON line or as text; a passage answers what no fact does."""
+    hit = desk.passage_for(answer)
+    if as_json:
+        obj = passage_answer_to_json(answer, hit) if hit else answer_to_json(answer, desk.today())
+        return _json_line(obj)
+    return passage_answer_to_text(hit) if hit else answer_to_text(answer, desk.today())
 
 
 # Line breaks that json.dumps leaves raw inside strings (it escapes only U+0000–U+001F), but
@@ -92,10 +113,7 @@ def _ask_batch(desk: Desk, stream: object, out: TextIO, *, as_json: bool) -> int
         # Undecodable bytes become U+FFFD: the line is still answered, never skipped.
         query = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         answer = desk.ask(query, log=False)
-        if as_json:
-            print(_json_line(answer_to_json(answer, desk.today())), file=out)
-        else:
-            print(answer_to_text(answer, desk.today()) + "\n", file=out)
+        print(_render(desk, answer, as_json=as_json) + ("" if as_json else "\n"), file=out)
         out.flush()
     return 0
 
@@ -358,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("restore", cmd_restore).add_argument(
         "file", type=Path, help="a backup made by sitrep backup (stop the bot first)"
     )
+    sources_cli.add_commands(add, _with_desk)
     add("run", cmd_run)
     add("sync", cmd_sync).add_argument(
         "--global", dest="globally", action="store_true", help="sync to every guild (slow to show)"

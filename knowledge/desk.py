@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .curation.files import load_glossary, load_seeds
+from .documents.answers import PassageHit, PassageMatcher
 from .errors import FactNotFound
 from .matching.index import TermIndex, fingerprint, index_fact
 from .matching.matcher import MatchConfig, Matcher, Scored
 from .matching.text import Analyzer, words
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
 from .store.backup import backup_before_migration
+from .store.documents import DocumentStore
 from .store.facts import FactStore, open_db
 
 
@@ -47,6 +49,9 @@ class Desk:
         self._index = TermIndex(store.db.conn)
         self._matcher: Matcher | None = None
         self._built_at = -1
+        self.documents = DocumentStore(store.db, clock=clock)
+        self._passages: PassageMatcher | None = None
+        self._passages_at = -1
 
     def close(self) -> None:
         """Close the database connection; the desk must not be used afterwards."""
@@ -105,6 +110,21 @@ class Desk:
         if log and words(query):
             self.store.log_query(answer, guild_id=guild_id, channel_id=channel_id)
         return answer
+
+    @property
+    def passage_matcher(self) -> PassageMatcher:
+        """The matcher over active documents' passages, caught up with any ingest or removal."""
+        generation = self.documents.generation()
+        if self._passages is None or self._passages_at != generation:
+            self._passages = PassageMatcher(self.documents.passages(), self.glossary)
+            self._passages_at = generation
+        return self._passages
+
+    def passage_for(self, answer: Answer) -> PassageHit | None:
+        """The passage answering a question no curated fact answered (facts always win)."""
+        if answer.answered or not words(answer.query):
+            return None
+        return self.passage_matcher.ask(answer.query)
 
     def explain(self, query: str, limit: int = 5) -> list[Scored]:
         """The top candidates for ``query`` with their score parts."""

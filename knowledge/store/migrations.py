@@ -239,7 +239,15 @@ _V2_SCHEMA: tuple[str, ...] = (
     "INSERT INTO salts (name, value) VALUES ('feedback', randomblob(32))",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_digests_feedback)
+
+def _v3_sources(db: sqlite_utils.Database) -> None:
+    """Ingested source documents: versions, passages by offsets, ingest/remove events."""
+    from .documents import create_schema  # the schema lives beside the code that writes it
+
+    create_schema(db.conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_digests_feedback, _v3_sources)
 """Every migration in order; ``MIGRATIONS[n - 1]`` produces schema version ``n``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
