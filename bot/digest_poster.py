@@ -65,8 +65,8 @@ from knowledge.digest.jobs import (
 from knowledge.digest.schedule import Period, next_slot, period_for
 from knowledge.errors import DigestNotConfigured
 from knowledge.models import DigestSettings
-from knowledge.render.chat import plain
 from knowledge.render.digest import read_marker
+from knowledge.render.parts import plain
 
 from .async_store import DeskAPI
 from .replies import NO_PINGS, to_embed

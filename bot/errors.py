@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import errors as kerr
-from knowledge.render.chat import MAX_QUERY, echo, plain, render_problems
+from knowledge.render.moderation import render_problems
+from knowledge.render.parts import MAX_QUERY, echo, plain
 
 from .async_store import Busy, StoreClosed
 

@@ -21,8 +21,9 @@ from discord import ui
 
 from knowledge.digest.gaps import Gap, GapReport
 from knowledge.digest.jobs import guild_gaps
-from knowledge.render.chat import CHOICES_PER_RESPONSE, Reply, echo, plain, render_change
 from knowledge.render.digest import GAPS_SHOWN, render_gap_report
+from knowledge.render.moderation import render_change
+from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, echo, plain
 
 from .async_store import DeskAPI
 from .digest_poster import desk_matcher

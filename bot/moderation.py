@@ -23,7 +23,8 @@ from knowledge import validation
 from knowledge.curation.curator import ImportPlan
 from knowledge.curation.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraft, parse_form
 from knowledge.errors import KeyConflict, Problem, ValidationError
-from knowledge.render.chat import Reply, render_history, render_import, shorten
+from knowledge.render.moderation import render_history, render_import
+from knowledge.render.parts import Reply, shorten
 
 from .errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord import ui
 
-from knowledge.render.chat import Reply, render_answer, render_sources, render_topics
+from knowledge.render.answers import render_answer, render_sources, render_topics
+from knowledge.render.parts import Reply
 
 from .feedback import FeedbackButton, feedback_buttons
 from .guards import Posted

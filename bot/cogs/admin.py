@@ -29,16 +29,14 @@ from knowledge.curation.files import MAX_FILE_BYTES
 from knowledge.curation.history import revision_heading
 from knowledge.errors import Problem, ValidationError
 from knowledge.models import Fact, Source
-from knowledge.render.chat import (
-    CHOICES_PER_RESPONSE,
-    Reply,
+from knowledge.render.moderation import (
     fact_choices,
-    plain,
     render_change,
     render_history,
     render_import,
     source_choices,
 )
+from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, plain
 
 from ..async_store import Busy
 from ..moderation import (

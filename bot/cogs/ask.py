@@ -15,9 +15,7 @@ from discord.ext import commands
 
 from knowledge.errors import EmptyQuery
 from knowledge.matching.text import words
-from knowledge.render.chat import (
-    MAX_QUERY,
-    Reply,
+from knowledge.render.answers import (
     choices,
     id_choices,
     mention_query,
@@ -26,6 +24,7 @@ from knowledge.render.chat import (
     render_repeat,
     render_topics,
 )
+from knowledge.render.parts import MAX_QUERY, Reply
 
 from ..errors import QueryTooLong
 from ..guards import Posted

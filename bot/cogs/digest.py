@@ -32,7 +32,8 @@ from knowledge.digest.jobs import preview as preview_digest
 from knowledge.digest.schedule import describe_schedule, next_slot, period_for
 from knowledge.errors import DigestNotConfigured
 from knowledge.models import DigestSettings
-from knowledge.render.chat import COLOUR_CHANGE, EmbedPart, Field, Reply, actor_label, plain
+from knowledge.render.moderation import COLOUR_CHANGE, actor_label
+from knowledge.render.parts import EmbedPart, Field, Reply, plain
 
 from ..async_store import DeskAPI
 from ..digest_poster import Delivery, DigestPoster, desk_matcher

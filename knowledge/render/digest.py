@@ -24,7 +24,7 @@ from datetime import datetime
 
 from ..digest.gaps import FactFeedback, Gap, GapReport
 from ..digest.schedule import DigestLayout, Section
-from .chat import (
+from .parts import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,
