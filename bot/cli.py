@@ -22,7 +22,7 @@ from knowledge.curation.curator import Curator
 from knowledge.curation.files import check_seeds, write_fact_files
 from knowledge.curation.history import history_to_text, revision_to_text
 from knowledge.desk import Desk, load_seed_dir, open_desk
-from knowledge.digest.schedule import build_digest, render_digest_text
+from knowledge.digest.content import build_digest, render_digest_text
 from knowledge.errors import KnowledgeError, ValidationError
 from knowledge.matching.text import words
 from knowledge.render.terminal import answer_to_json, answer_to_text, fact_to_text, topics_to_text

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from knowledge.digest.content import DigestLayout, Section
 from knowledge.digest.gaps import FactFeedback, Gap, GapReport
-from knowledge.digest.schedule import DigestLayout, Section
 from knowledge.models import Alternative
 from knowledge.render.digest import (
     CONTINUED,

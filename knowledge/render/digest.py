@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..digest.content import DigestLayout, Section
 from ..digest.gaps import FactFeedback, Gap, GapReport
-from ..digest.schedule import DigestLayout, Section
 from .parts import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
