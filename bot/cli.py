@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 from knowledge.curation.curator import Curator
-from knowledge.curation.files import check_seeds, write_fact_files
+from knowledge.curation.export import write_fact_files
+from knowledge.curation.files import check_seeds
 from knowledge.curation.history import history_to_text, revision_to_text
 from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest.content import build_digest, render_digest_text

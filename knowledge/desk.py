@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from .curation.files import load_glossary, load_seeds
+from .curation.files import load_seeds
+from .curation.sources import load_glossary
 from .errors import FactNotFound
 from .matching.index import TermIndex, fingerprint, index_fact
 from .matching.matcher import MatchConfig, Matcher, Scored

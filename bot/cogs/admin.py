@@ -25,8 +25,8 @@ from discord.ext import commands
 from knowledge import validation
 from knowledge.curation.curator import Curator, ImportPlan, Outcome
 from knowledge.curation.drafts import DATES, FactDraft, form_values, parse_fact_id, parse_source
-from knowledge.curation.files import MAX_FILE_BYTES
 from knowledge.curation.history import revision_heading
+from knowledge.curation.tomlfile import MAX_FILE_BYTES
 from knowledge.errors import Problem, ValidationError
 from knowledge.models import Fact, Source
 from knowledge.render.moderation import (

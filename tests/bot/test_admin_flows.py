@@ -22,7 +22,7 @@ from mod_helpers import DOC, NEW_FORM, QUOTE, REFUSED, Mods, form_defaults, make
 from test_bot_safety import assert_no_pings
 
 from bot.moderation import curator_check
-from knowledge.curation.files import fact_to_toml
+from knowledge.curation.export import fact_to_toml
 from knowledge.models import Source
 
 
