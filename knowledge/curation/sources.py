@@ -115,8 +115,9 @@ def _document_problems(doc: Document) -> list[tuple[str, str]]:
             out.append(
                 (name, f"{name} contains control or invisible formatting characters ({bad})")
             )
-    if len(doc.url) > validation.MAX_URL or not validation.URL_RE.match(doc.url):
-        out.append(("url", "url must be an http(s) address without spaces"))
+    problem = validation.url_problem(doc.url)
+    if problem:
+        out.append(("url", problem))
     return out
 
 

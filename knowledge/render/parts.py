@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..validation import url_problem
+
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -225,8 +227,9 @@ def curated(text: str) -> str:
 def safe_url(url: str) -> str:
     """``url`` if it is a plain http(s) address that can sit inside ``[text](url)``, else ``""``."""
     url = url.strip()
-    # 500 is what fact validation allows; a longer link would crowd out the rest of a field.
-    if len(url) > 500 or not re.fullmatch(r"https?://[^\s<>()\[\]\"'`]+", url):
+    # Checked again here, whatever validation let in before: a stored row may predate a rule,
+    # and a hidden character in a link is invisible to the reader it misleads.
+    if url_problem(url) or not re.fullmatch(r"https?://[^\s<>()\[\]\"'`]+", url):
         return ""
     return url
 
