@@ -24,8 +24,8 @@ from .cogs.digest import DigestCog
 from .config import Settings
 from .errors import Throttled
 from .guards import RateLimiter, RecentAnswers
-from .moderation import MODERATOR_ITEMS
-from .replies import (
+from .ui.moderation import MODERATOR_ITEMS
+from .ui.replies import (
     AUTOCOMPLETE_TIMEOUT,
     DEFER_AFTER,
     NO_PINGS,
@@ -33,7 +33,7 @@ from .replies import (
     MessageDestination,
     report,
 )
-from .views import DYNAMIC_ITEMS
+from .ui.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 # Permissions the bot's role must not have: with them a single slip could ping everyone.

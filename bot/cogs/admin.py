@@ -41,7 +41,7 @@ from knowledge.render.chat import (
 )
 
 from ..async_store import Busy
-from ..moderation import (
+from ..ui.moderation import (
     FactForm,
     ImportView,
     actor_of,
@@ -51,7 +51,7 @@ from ..moderation import (
     post_modlog,
     private,
 )
-from ..replies import AUTOCOMPLETE_TIMEOUT, NO_PINGS, InteractionDestination, to_embed
+from ..ui.replies import AUTOCOMPLETE_TIMEOUT, NO_PINGS, InteractionDestination, to_embed
 
 if TYPE_CHECKING:
     from ..client import SitrepBot

@@ -29,8 +29,8 @@ from knowledge.render.chat import (
 
 from ..errors import QueryTooLong
 from ..guards import Posted
-from ..replies import Destination, InteractionDestination, MessageDestination, report
-from ..views import reply_view, send_sources, topics_view
+from ..ui.replies import Destination, InteractionDestination, MessageDestination, report
+from ..ui.views import reply_view, send_sources, topics_view
 
 if TYPE_CHECKING:
     from ..client import SitrepBot

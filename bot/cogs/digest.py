@@ -35,11 +35,11 @@ from knowledge.models import DigestSettings
 from knowledge.render.chat import COLOUR_CHANGE, EmbedPart, Field, Reply, actor_label, plain
 
 from ..async_store import DeskAPI
-from ..digest_poster import Delivery, DigestPoster, desk_matcher
-from ..gap_views import GapSelect, gaps_reply, gaps_view, load_gaps
-from ..moderation import actor_of, moderators_only, post_modlog, private
-from ..replies import InteractionDestination
+from ..ui.gap_views import GapSelect, gaps_reply, gaps_view, load_gaps
+from ..ui.moderation import actor_of, moderators_only, post_modlog, private
+from ..ui.replies import InteractionDestination
 from . import share_group, unshare_group
+from .digest_poster import Delivery, DigestPoster, desk_matcher
 
 if TYPE_CHECKING:
     from ..client import SitrepBot

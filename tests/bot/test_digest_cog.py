@@ -31,11 +31,11 @@ from digestkit import (
 )
 from discord import app_commands
 
-from bot import digest_poster
+from bot.cogs import digest_poster
 from bot.cogs.digest import zone_choices
-from bot.digest_poster import MAX_SLEEP, WATCHDOG_EVERY
+from bot.cogs.digest_poster import MAX_SLEEP, WATCHDOG_EVERY
 from bot.errors import NotThisGuild
-from bot.moderation import curator_check
+from bot.ui.moderation import curator_check
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from discord import ui
 
 from knowledge.render.chat import Reply, render_answer, render_sources, render_topics
 
+from ..guards import Posted
 from .feedback import FeedbackButton, feedback_buttons
-from .guards import Posted
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
 
 if TYPE_CHECKING:
-    from .client import SitrepBot
+    from ..client import SitrepBot
 
 log = logging.getLogger(__name__)
 _FACT = r"[a-z0-9]+(?:-[a-z0-9]+)*"

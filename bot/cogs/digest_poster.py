@@ -68,11 +68,11 @@ from knowledge.models import DigestSettings
 from knowledge.render.chat import plain
 from knowledge.render.digest import read_marker
 
-from .async_store import DeskAPI
-from .replies import NO_PINGS, to_embed
+from ..async_store import DeskAPI
+from ..ui.replies import NO_PINGS, to_embed
 
 if TYPE_CHECKING:
-    from .client import SitrepBot
+    from ..client import SitrepBot
 
 log = logging.getLogger(__name__)
 

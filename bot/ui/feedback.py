@@ -18,7 +18,7 @@ from discord import ui
 from .replies import InteractionDestination, report
 
 if TYPE_CHECKING:
-    from .client import SitrepBot
+    from ..client import SitrepBot
 
 Vote = Literal["up", "down"]
 _FACT: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"

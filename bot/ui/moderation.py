@@ -25,11 +25,11 @@ from knowledge.curation.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraf
 from knowledge.errors import KeyConflict, Problem, ValidationError
 from knowledge.render.chat import Reply, render_history, render_import, shorten
 
-from .errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
+from ..errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
 
 if TYPE_CHECKING:
-    from .client import SitrepBot
+    from ..client import SitrepBot
 
 log = logging.getLogger(__name__)
 

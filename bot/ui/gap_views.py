@@ -24,13 +24,13 @@ from knowledge.digest.jobs import guild_gaps
 from knowledge.render.chat import CHOICES_PER_RESPONSE, Reply, echo, plain, render_change
 from knowledge.render.digest import GAPS_SHOWN, render_gap_report
 
-from .async_store import DeskAPI
-from .digest_poster import desk_matcher
+from ..async_store import DeskAPI
+from ..cogs.digest_poster import desk_matcher
 from .moderation import actor_of, curator_check, post_modlog, private
 from .replies import NO_PINGS, report, to_embed
 
 if TYPE_CHECKING:
-    from .client import SitrepBot
+    from ..client import SitrepBot
 
 MAX_SELECTS: Final = 5  # Discord allows five rows of components under a message
 PLACEHOLDER_LIMIT: Final = 150
