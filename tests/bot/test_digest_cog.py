@@ -61,7 +61,7 @@ def keys(runs: list[Any]) -> list[tuple[str, str]]:
 
 
 def fail_once(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception) -> list[int]:
-    """Make ``bot.digest_poster.<name>`` raise ``error`` on its first call only."""
+    """Make ``bot.cogs.digest_poster.<name>`` raise ``error`` on its first call only."""
     real: Callable[..., Any] = getattr(digest_poster, name)
     calls: list[int] = []
 
