@@ -285,6 +285,9 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
     return sync_commands(load_settings(), globally=args.globally)
 
 
+Add = Callable[[str, Handler], argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `sitrep` (every command has --help)."""
     parser = argparse.ArgumentParser(
@@ -307,12 +310,28 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    # In this order in `sitrep --help`.
+    _add_lookups(add)
+    _add_fact_files(add)
+    _add_moderation(add)
+    _add_digest(add)
+    _add_backups(add)
+    _add_discord(add)
+    return parser
+
+
+def _add_lookups(add: Add) -> None:
+    """ask, show, topics: questions and lookups."""
     p = add("ask", cmd_ask)
     p.add_argument("query", nargs="+", help='the question; "-" reads one question per line')
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
     p.add_argument("--explain", action="store_true", help="show the top candidates' scores")
     add("show", cmd_show).add_argument("id", help="the fact's id")
     add("topics", cmd_topics)
+
+
+def _add_fact_files(add: Add) -> None:
+    """load, check, export: seeds directories in and out."""
     p = add("load", cmd_load)
     p.add_argument("dir", nargs="?", type=Path, help="seeds directory (default: --seeds)")
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
@@ -320,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
         "dir", nargs="?", type=Path, help="seeds directory (default: --seeds)"
     )
     add("export", cmd_export).add_argument("dir", type=Path, help="directory to write into")
+
+
+def _add_moderation(add: Add) -> None:
+    """history, revert, import: moderators' actions from the terminal."""
     add("history", cmd_history).add_argument("id", help="the fact's id")
     p = add("revert", cmd_revert)
     p.add_argument("id", help="the fact's id")
@@ -331,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replace", action="store_true", help="also retire active facts the file does not contain"
     )
+
+
+def _add_digest(add: Add) -> None:
+    """digest --preview."""
     p = add("digest", cmd_digest)
     p.add_argument("--preview", action="store_true", help="print the digest instead of posting it")
     p.add_argument(
@@ -345,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="only this server's questions and feedback, since its last digest",
     )
+
+
+def _add_backups(add: Add) -> None:
+    """backup, restore."""
     p = add("backup", cmd_backup)
     p.add_argument(
         "--dir", type=Path, help="where backups go (default: backups/ beside the database)"
@@ -359,11 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("restore", cmd_restore).add_argument(
         "file", type=Path, help="a backup made by sitrep backup (stop the bot first)"
     )
+
+
+def _add_discord(add: Add) -> None:
+    """run, sync: the Discord bot."""
     add("run", cmd_run)
     add("sync", cmd_sync).add_argument(
         "--global", dest="globally", action="store_true", help="sync to every guild (slow to show)"
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -15,7 +15,7 @@ import discord
 
 from knowledge.render.parts import CONTENT_LIMIT, EmbedPart, Reply, shorten
 
-from .errors import is_expected, user_message
+from ..errors import is_expected, user_message
 
 T = TypeVar("T")
 NO_PINGS = discord.AllowedMentions.none()
