@@ -28,7 +28,8 @@ from typing import Any
 
 import tomli_w
 
-from knowledge.curation.files import load_glossary, load_seeds
+from knowledge.curation.files import load_seeds
+from knowledge.curation.sources import load_glossary
 from knowledge.models import Document, Fact, Glossary
 from knowledge.store.facts import FactStore, fact_state, normalize_key, open_db
 

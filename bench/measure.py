@@ -200,7 +200,7 @@ def measure_ours(
     """
     rss_start = current_rss_mb()
     t0 = time.perf_counter()
-    from knowledge.curation.files import load_glossary
+    from knowledge.curation.sources import load_glossary
     from knowledge.desk import Desk
     from knowledge.store.facts import FactStore, open_db
 

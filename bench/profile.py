@@ -80,7 +80,7 @@ def _type_counts(top: int) -> list[tuple[str, int]]:
 
 
 def _desk(built: Built, db: Path) -> Any:
-    from knowledge.curation.files import load_glossary
+    from knowledge.curation.sources import load_glossary
     from knowledge.desk import Desk
     from knowledge.store.facts import FactStore, open_db
 

@@ -12,12 +12,14 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, TypeVar
 
 from knowledge.curation.curator import Curator
-from knowledge.models import Alternative, Answer, Fact
+from knowledge.digest.gaps import Asker, GapReport
+from knowledge.digest.jobs import guild_gaps
+from knowledge.models import Alternative, Answer, DigestSettings, Fact
 from knowledge.store.facts import FactStore
 
 T = TypeVar("T")
@@ -45,6 +47,12 @@ class DeskAPI(Protocol):
     def topics(self) -> dict[str, list[Fact]]: ...
 
     def today(self) -> date: ...
+
+
+def desk_matcher(desk: DeskAPI) -> Asker | None:
+    """The desk's matcher, to re-ask unanswered questions (a stand-in desk may have none)."""
+    matcher: Asker | None = getattr(desk, "matcher", None)
+    return matcher
 
 
 class Busy(Exception):
@@ -158,6 +166,38 @@ class AsyncDesk:
         return await self.run(
             lambda d: call(Curator(d.store, actor, guild_id=guild_id, today=d.today()))
         )
+
+    # Moderators' and feedback calls below always queue (never shed), like :meth:`curate`.
+
+    async def record_feedback(
+        self,
+        message_id: int,
+        user_id: int,
+        vote: int,
+        *,
+        fact_id: str,
+        guild_id: int | None,
+        channel_id: int,
+    ) -> bool:
+        """Record one person's vote (+1 or -1) on one answer; ``False`` if nothing changed."""
+        return await self.run(
+            lambda d: d.store.record_feedback(
+                message_id,
+                user_id,
+                vote,
+                fact_id=fact_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+            )
+        )
+
+    async def digest_settings(self, guild_id: int) -> DigestSettings | None:
+        """The server's digest settings, or ``None`` if it never set one up."""
+        return await self.run(lambda d: d.store.digest_settings(guild_id))
+
+    async def gap_report(self, guild_id: int, now: datetime, days: int) -> GapReport:
+        """The server's questions without an answer over the ``days`` days up to ``now``."""
+        return await self.run(lambda d: guild_gaps(d.store, guild_id, now, days, desk_matcher(d)))
 
     async def close(self) -> None:
         """Close the desk on its own thread, then stop the thread."""

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TextIO
 
 from knowledge.curation.curator import Curator
-from knowledge.curation.files import check_seeds, write_fact_files
+from knowledge.curation.export import write_fact_files
+from knowledge.curation.files import check_seeds
 from knowledge.curation.history import history_to_text, revision_to_text
 from knowledge.desk import Desk, load_seed_dir, open_desk
-from knowledge.digest.schedule import build_digest, render_digest_text
+from knowledge.digest.content import build_digest, render_digest_text
 from knowledge.errors import KnowledgeError, ValidationError
 from knowledge.matching.text import words
 from knowledge.models import Answer
@@ -302,6 +303,9 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
     return sync_commands(load_settings(), globally=args.globally)
 
 
+Add = Callable[[str, Handler], argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `sitrep` (every command has --help)."""
     parser = argparse.ArgumentParser(
@@ -324,12 +328,29 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    # In this order in `sitrep --help`.
+    _add_lookups(add)
+    _add_fact_files(add)
+    _add_moderation(add)
+    _add_digest(add)
+    sources_cli.add_commands(add, _with_desk)
+    _add_backups(add)
+    _add_discord(add)
+    return parser
+
+
+def _add_lookups(add: Add) -> None:
+    """ask, show, topics: questions and lookups."""
     p = add("ask", cmd_ask)
     p.add_argument("query", nargs="+", help='the question; "-" reads one question per line')
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
     p.add_argument("--explain", action="store_true", help="show the top candidates' scores")
     add("show", cmd_show).add_argument("id", help="the fact's id")
     add("topics", cmd_topics)
+
+
+def _add_fact_files(add: Add) -> None:
+    """load, check, export: seeds directories in and out."""
     p = add("load", cmd_load)
     p.add_argument("dir", nargs="?", type=Path, help="seeds directory (default: --seeds)")
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
@@ -337,6 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
         "dir", nargs="?", type=Path, help="seeds directory (default: --seeds)"
     )
     add("export", cmd_export).add_argument("dir", type=Path, help="directory to write into")
+
+
+def _add_moderation(add: Add) -> None:
+    """history, revert, import: moderators' actions from the terminal."""
     add("history", cmd_history).add_argument("id", help="the fact's id")
     p = add("revert", cmd_revert)
     p.add_argument("id", help="the fact's id")
@@ -348,6 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replace", action="store_true", help="also retire active facts the file does not contain"
     )
+
+
+def _add_digest(add: Add) -> None:
+    """digest --preview."""
     p = add("digest", cmd_digest)
     p.add_argument("--preview", action="store_true", help="print the digest instead of posting it")
     p.add_argument(
@@ -362,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="only this server's questions and feedback, since its last digest",
     )
+
+
+def _add_backups(add: Add) -> None:
+    """backup, restore."""
     p = add("backup", cmd_backup)
     p.add_argument(
         "--dir", type=Path, help="where backups go (default: backups/ beside the database)"
@@ -376,12 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("restore", cmd_restore).add_argument(
         "file", type=Path, help="a backup made by sitrep backup (stop the bot first)"
     )
-    sources_cli.add_commands(add, _with_desk)
+
+
+def _add_discord(add: Add) -> None:
+    """run, sync: the Discord bot."""
     add("run", cmd_run)
     add("sync", cmd_sync).add_argument(
         "--global", dest="globally", action="store_true", help="sync to every guild (slow to show)"
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

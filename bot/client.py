@@ -1,8 +1,11 @@
 """The Discord client: SitrepBot gets its store and settings in ``__init__``.
 
-One-time setup (cogs, persistent buttons, the deliberate command sync) happens in
-``setup_hook``, which runs once per process; ``on_ready`` can fire again on every reconnect
-and only logs and re-checks permissions.
+One-time setup (the cogs, which register their own persistent buttons, and the deliberate
+command sync) happens in ``setup_hook``, which runs once per process; ``on_ready`` can fire
+again on every reconnect and only logs and re-checks permissions.
+
+This is the composition root: it imports the cogs and hands them itself as
+:class:`bot.services.Services`; nothing in ``bot/`` imports this module but the runner.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from .cogs.digest import DigestCog
 from .config import Settings
 from .errors import Throttled
 from .guards import RateLimiter, RecentAnswers
-from .moderation import MODERATOR_ITEMS
-from .replies import (
+from .services import Services
+from .ui.replies import (
     AUTOCOMPLETE_TIMEOUT,
     DEFER_AFTER,
     NO_PINGS,
@@ -33,7 +36,6 @@ from .replies import (
     MessageDestination,
     report,
 )
-from .views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 # Permissions the bot's role must not have: with them a single slip could ping everyone.
@@ -96,11 +98,12 @@ class SitrepBot(commands.Bot):
         self.unsafe_guilds: set[int] = set()
 
     async def setup_hook(self) -> None:
-        await self.add_cog(AskCog(self))
-        await self.add_cog(AdminCog(self))
-        # After AdminCog: DigestCog adds /fact gaps to the /fact group AdminCog registers.
-        await self.add_cog(DigestCog(self))
-        self.add_dynamic_items(*DYNAMIC_ITEMS, *MODERATOR_ITEMS)
+        services: Services = self  # mypy checks here that the bot provides what cogs use
+        # Constructed here rather than loaded by name (bot.load_extension): an extension's
+        # module is executed afresh on every load and dropped from sys.modules on close, so
+        # each bot a process starts (tests start hundreds) would get new cog classes.
+        for cog in (AskCog(services), AdminCog(services), DigestCog(services)):
+            await self.add_cog(cog)
         if self.sync_on_start and self.settings.guild_ids:
             await sync_to_guilds(self, self.settings.guild_ids)
 

@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import errors as kerr
-from knowledge.render.chat import MAX_QUERY, echo, plain, render_problems
+from knowledge.render.moderation import render_problems
+from knowledge.render.parts import MAX_QUERY, echo, plain
 
 from .async_store import Busy, StoreClosed
 
@@ -58,6 +59,8 @@ def unwrap(error: BaseException) -> BaseException:
 def user_message(error: BaseException) -> str | None:
     """What to tell the person; ``None`` means say nothing (e.g. an unknown ! command)."""
     error = unwrap(error)
+    # One table of every error people can meet, kept whole on purpose: the order of the
+    # cases matters (specific before general), and that is easiest to see in one place.
     match error:
         case commands.CommandNotFound():
             return None

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from knowledge.curation.files import fact_to_toml
+from knowledge.curation.export import fact_to_toml
 from knowledge.desk import Desk
 from knowledge.documents.errors import DocumentError, DuplicateDocument
 from knowledge.documents.meta import document_meta

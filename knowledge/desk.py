@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from .curation.files import load_glossary, load_seeds
+from .curation.files import load_seeds
+from .curation.sources import load_glossary
 from .documents.answers import PassageHit, PassageMatcher
 from .errors import FactNotFound
 from .matching.index import TermIndex, fingerprint, index_fact

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from .errors import Problem
 from .models import Document, Fact, Source
@@ -28,9 +29,10 @@ MAX_URL = 500
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
-# Discord would turn these into pings or role mentions; a fact body never needs them.
-MENTION_RE = re.compile(r"@(?:everyone|here)\b|<@[!&]?\d+>", re.IGNORECASE)
+# Characters a link never needs and that could break out of "<url>" or "[text](url)".
+_URL_PUNCTUATION = frozenset(' <>"`')
+# Discord pings "@everyone1" as @everyone: no word boundary after the name, unlike "\\b".
+MENTION_RE = re.compile(r"@(?:everyone|here)|<@[!&]?\d+>", re.IGNORECASE)
 # A masked link shows one text and leads elsewhere ("[the brief](https://evil.example)"):
 # facts show addresses as they are, so readers see where a link goes (RELIABILITY A5).
 MASKED_LINK_RE = re.compile(r"\[[^\]]*\]\(\s*<?\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -66,6 +68,38 @@ def bad_characters(text: str, *, allow_newlines: bool = False) -> list[str]:
         if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch not in found:
             found.append(ch)
     return [f"U+{ord(ch):04X}" for ch in found]
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not a plain web address, or ``None`` if it is one.
+
+    Parsed, not pattern-matched: the scheme must be http or https, a host must be present,
+    and no whitespace, control, format (bidi, zero-width) or unassigned character may hide in
+    it, anywhere — a trailing newline included.
+
+    >>> url_problem("https://example.org/brief") is None
+    True
+    >>> url_problem("javascript:alert(1)")
+    'url must be an http(s) address: http:// or https://'
+    """
+    if len(url) > MAX_URL:
+        return f"url is {len(url)} characters long; the limit is {MAX_URL}"
+    hidden = bad_characters(url)
+    if hidden:
+        return f"url contains control or invisible formatting characters ({', '.join(hidden)})"
+    if any(ch.isspace() or ch in _URL_PUNCTUATION for ch in url):
+        return "url must be an http(s) address without spaces, quotes or angle brackets"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a malformed port raises here, and such a link is broken
+    except ValueError:
+        return "url is not a valid address"
+    if parts.scheme not in {"http", "https"} or not url.lower().startswith(parts.scheme + "://"):
+        return "url must be an http(s) address: http:// or https://"
+    if not host:
+        return "url needs a host name after http(s)://"
+    return None
 
 
 def quote_form(text: str) -> str:
@@ -133,8 +167,9 @@ def source_problems(
             out.append((f"{field}.url", "a source needs a document id or a url"))
         if not source.title.strip():
             out.append((f"{field}.title", "a url source needs a title"))
-    if source.url and (len(source.url) > MAX_URL or not URL_RE.match(source.url)):
-        out.append((f"{field}.url", "url must be an http(s) address without spaces"))
+    problem = url_problem(source.url) if source.url else None
+    if problem:
+        out.append((f"{field}.url", problem))
     for name in ("title", "publisher"):
         for msg in _text_problems(getattr(source, name), name, max_len=MAX_TITLE, required=False):
             out.append((f"{field}.{name}", f"{name} {msg}"))

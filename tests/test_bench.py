@@ -31,7 +31,8 @@ from bench.measure import (
     measure_ours,
     measure_rapidfuzz,
 )
-from knowledge.curation.files import load_glossary, load_seeds
+from knowledge.curation.files import load_seeds
+from knowledge.curation.sources import load_glossary
 from knowledge.models import Fact
 from knowledge.store.facts import FactStore, normalize_key, open_db
 from knowledge.validation import fact_problem_list

@@ -15,7 +15,8 @@ from sample import BRIEF, FACTS
 
 from knowledge.curation.curator import Curator, ImportPlan, export_name, export_toml
 from knowledge.curation.drafts import form_values, parse_form
-from knowledge.curation.files import fact_to_toml, load_seeds
+from knowledge.curation.export import fact_to_toml
+from knowledge.curation.files import load_seeds
 from knowledge.desk import load_seed_dir
 from knowledge.errors import (
     EditConflict,

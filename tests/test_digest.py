@@ -10,18 +10,21 @@ from typing import Any
 import pytest
 from sample import BRIEF, FACTS, GLOSSARY
 
-from knowledge.digest.gaps import FactFeedback, Gap
-from knowledge.digest.schedule import (
-    MAX_CATCH_UP,
+from knowledge.digest.content import (
     MAX_LINE,
     MAX_LINES,
     Digest,
     FactChange,
-    Period,
     build_digest,
-    describe_schedule,
     digest_layout,
     digest_to_dict,
+    render_digest_text,
+)
+from knowledge.digest.gaps import FactFeedback, Gap
+from knowledge.digest.schedule import (
+    MAX_CATCH_UP,
+    Period,
+    describe_schedule,
     due_periods,
     key_date,
     make_settings,
@@ -31,7 +34,6 @@ from knowledge.digest.schedule import (
     parse_weekday,
     period_for,
     previous_period,
-    render_digest_text,
     slot_at,
 )
 from knowledge.errors import InvalidSetting

@@ -7,15 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from knowledge.digest.content import DigestLayout, Section
 from knowledge.digest.gaps import FactFeedback, Gap, GapReport
-from knowledge.digest.schedule import DigestLayout, Section
 from knowledge.models import Alternative
-from knowledge.render.chat import (
-    EMBED_TOTAL_LIMIT,
-    EMBEDS_PER_MESSAGE,
-    FIELD_VALUE_LIMIT,
-    embed_within_limits,
-)
 from knowledge.render.digest import (
     CONTINUED,
     DigestPost,
@@ -25,6 +19,12 @@ from knowledge.render.digest import (
     render_gap_report,
     safe_line,
     section_fields,
+)
+from knowledge.render.parts import (
+    EMBED_TOTAL_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    FIELD_VALUE_LIMIT,
+    embed_within_limits,
 )
 
 NOW = datetime(2026, 3, 29, 8, tzinfo=UTC)

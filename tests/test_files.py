@@ -14,20 +14,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge import validation
+from knowledge.curation.export import fact_to_toml, write_fact_files
 from knowledge.curation.files import (
-    MAX_FILE_BYTES,
     FactSet,
     check_seeds,
     fact_from_dict,
     fact_to_dict,
-    fact_to_toml,
-    load_documents,
     load_fact_bytes,
     load_fact_file,
-    load_glossary,
     load_seeds,
-    write_fact_files,
 )
+from knowledge.curation.sources import load_documents, load_glossary
+from knowledge.curation.tomlfile import MAX_FILE_BYTES
 from knowledge.errors import Problem, ValidationError
 from knowledge.models import Document, Fact, Glossary, Source
 

@@ -168,7 +168,7 @@ def test_failing_migration_exits_1_and_leaves_version_and_data(
 RENAMES = {"os.replace", "os.rename", "os.renames", "shutil.move"}
 # Every place that renames a file, with why it can never be the database.
 ALLOWED = {
-    ("knowledge/curation/files.py", "_write_atomic"): "writes exported fact files via a temp file",
+    ("knowledge/curation/export.py", "_write_atomic"): "writes exported fact files via a temp file",
     ("knowledge/store/backup.py", "take_backup"): "names a finished backup file in the backup dir",
 }
 

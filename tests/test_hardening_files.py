@@ -17,7 +17,7 @@ import pytest
 from clikit import cli, schema_version, table_rows
 
 from bot.paths import BUNDLED_SEEDS
-from knowledge.curation.files import MAX_FILE_BYTES
+from knowledge.curation.tomlfile import MAX_FILE_BYTES
 from knowledge.desk import open_desk
 
 QUOTE = "JNIM is led by Iyad ag-Ghali and Amadou Kouffa"

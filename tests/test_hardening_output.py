@@ -17,17 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.models import Alternative, Answer, Fact, Source
-from knowledge.render import chat as layout
-from knowledge.render.chat import (
+from knowledge.render import parts as layout
+from knowledge.render.answers import render, render_answer, render_sources, render_topics
+from knowledge.render.parts import (
     CONTENT_LIMIT,
     echo,
     escape_markdown,
     fenced_pieces,
     neutralize_mentions,
-    render,
-    render_answer,
-    render_sources,
-    render_topics,
     reply_within_limits,
     split_for_discord,
 )

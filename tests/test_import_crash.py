@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bot.paths import BUNDLED_SEEDS
-from knowledge.curation.files import fact_to_toml
+from knowledge.curation.export import fact_to_toml
 from knowledge.desk import load_seed_dir
 from knowledge.models import Fact, Source
 from knowledge.store.facts import FactStore, open_db

@@ -10,25 +10,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.models import Alternative, Answer, Fact, Source
-from knowledge.render import chat as layout
-from knowledge.render.chat import (
-    CONTENT_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    FIELD_VALUE_LIMIT,
-    Choice,
-    EmbedPart,
-    Field,
+from knowledge.render import parts as layout
+from knowledge.render.answers import (
     choices,
-    echo,
-    embed_within_limits,
+    id_choices,
     mention_query,
-    neutralize_mentions,
     render,
     render_answer,
     render_miss,
     render_repeat,
     render_sources,
     render_topics,
+)
+from knowledge.render.parts import (
+    CONTENT_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_VALUE_LIMIT,
+    Choice,
+    EmbedPart,
+    Field,
+    echo,
+    embed_within_limits,
+    neutralize_mentions,
     reply_within_limits,
     shorten,
     split_for_discord,
@@ -379,7 +382,7 @@ def test_id_choices_show_title_and_give_id() -> None:
         Alternative("jnim-leadership", "Who leads JNIM", 1),
         Alternative("x-" * 30 + "y", "T" * 200, 1),
     ]
-    out = layout.id_choices(alts)
+    out = id_choices(alts)
     assert out[0] == Choice("Who leads JNIM (jnim-leadership)", "jnim-leadership")
     assert all(len(c.name) <= 100 for c in out)
     assert out[1].value == "x-" * 30 + "y"

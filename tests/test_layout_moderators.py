@@ -12,20 +12,22 @@ from sample import FACTS
 
 from knowledge.errors import Problem
 from knowledge.models import Revision, Source, SyncReport
-from knowledge.render.chat import (
-    CHOICE_LIMIT,
-    CONTENT_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    FIELD_VALUE_LIMIT,
+from knowledge.render.moderation import (
     actor_label,
     diff_block,
-    embed_within_limits,
     fact_choices,
     render_change,
     render_history,
     render_import,
     render_problems,
     source_choices,
+)
+from knowledge.render.parts import (
+    CHOICE_LIMIT,
+    CONTENT_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_VALUE_LIMIT,
+    embed_within_limits,
 )
 from knowledge.store.facts import fact_state
 

@@ -1,17 +1,21 @@
 """Sitrep's cogs, and the helper that lets several cogs share one slash-command group.
 
 :mod:`bot.cogs.ask` holds the members' commands (``/ask``, ``/show``, ``/sources``,
-``/topics``); :mod:`bot.cogs.admin` owns the moderators' ``/fact`` group. ``/fact`` carries
-``default_permissions(manage_guild=True)``, which Discord honours on top-level commands only
-and which hides the whole group from members: that is why the members' lookup is the
-top-level ``/show`` rather than ``/fact show``.
+``/topics``); :mod:`bot.cogs.admin` owns the moderators' whole ``/fact`` group, ``/fact gaps``
+included; :mod:`bot.cogs.digest` the ``/digest`` group, with its poster in
+:mod:`bot.cogs.digest_poster`. Cogs depend on :class:`bot.services.Services`, never on the
+client. ``/fact`` carries ``default_permissions(manage_guild=True)``, which Discord honours
+on top-level commands only and which hides the whole group from members: that is why the
+members' lookup is the top-level ``/show`` rather than ``/fact show``.
 
 Discord allows one top-level command per name, and discord.py registers a cog's groups when
 the cog loads. A cog that wants to add subcommands to a group another cog owns declares its
 own group object of the same name and calls :func:`share_group` in ``cog_load``: its
 subcommands move into the registered group instead of registering a second one (which would
-fail). Unload with :func:`unshare_group`. Subcommands added to ``/fact`` this way must carry
-the moderators' runtime check (:data:`bot.moderation.moderators_only`) themselves.
+fail), so it must load after the owner. Unload with :func:`unshare_group`. Sitrep's own cogs
+no longer need this (each owns its groups); it is kept for cogs added later. Subcommands
+added to ``/fact`` this way must carry the moderators' runtime check
+(:data:`bot.ui.moderation.moderators_only`) themselves.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Moderators' commands: ``/fact add|edit|alias|source|retire|restore|lock|unlock|history|
-revert|import|export``.
+revert|import|export|gaps``.
 
 ``/fact`` is guild-only with ``default_permissions(manage_guild=True)``, which hides it from
 members in the client (a hint server admins may override, and the reason members look up
 facts with the top-level ``/show``). Every subcommand also carries the runtime check
-:func:`bot.moderation.curator_check`. Each callback is parse → core (a
+:func:`bot.ui.moderation.curator_check`. Each callback is parse → core (a
 :class:`~knowledge.curation.Curator` on the store's thread) → render → send; every change
 is answered privately and posted to the mod-log.
 """
@@ -16,7 +16,7 @@ import io
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import discord
 from discord import app_commands
@@ -25,36 +25,35 @@ from discord.ext import commands
 from knowledge import validation
 from knowledge.curation.curator import Curator, ImportPlan, Outcome
 from knowledge.curation.drafts import DATES, FactDraft, form_values, parse_fact_id, parse_source
-from knowledge.curation.files import MAX_FILE_BYTES
 from knowledge.curation.history import revision_heading
+from knowledge.curation.tomlfile import MAX_FILE_BYTES
 from knowledge.errors import Problem, ValidationError
 from knowledge.models import Fact, Source
-from knowledge.render.chat import (
-    CHOICES_PER_RESPONSE,
-    Reply,
+from knowledge.render.moderation import (
     fact_choices,
-    plain,
     render_change,
     render_history,
     render_import,
     source_choices,
 )
+from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, plain
 
 from ..async_store import Busy
-from ..moderation import (
+from ..services import Services
+from ..ui.gap_views import GapSelect, gaps_reply, gaps_view, load_gaps
+from ..ui.moderation import (
+    MODERATOR_ITEMS,
     FactForm,
     ImportView,
     actor_of,
+    guild_of,
     history_view,
     import_summary,
     moderators_only,
     post_modlog,
     private,
 )
-from ..replies import AUTOCOMPLETE_TIMEOUT, NO_PINGS, InteractionDestination, to_embed
-
-if TYPE_CHECKING:
-    from ..client import SitrepBot
+from ..ui.replies import AUTOCOMPLETE_TIMEOUT, NO_PINGS, InteractionDestination, to_embed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,6 +69,7 @@ Text = app_commands.Range[str, 1, validation.MAX_TITLE]
 Day = app_commands.Range[str, 1, 20]
 Rev = app_commands.Range[int, 1, 1_000_000]
 SourceNumber = app_commands.Range[int, 1, validation.MAX_SOURCES]
+Days = app_commands.Range[int, 1, 90]
 
 _ID = "The fact's id, for example: jnim-leadership"
 _REASON = "Why (kept with the revision and shown in the mod-log)"
@@ -89,8 +89,15 @@ class AdminCog(commands.Cog, name="Moderators"):
     alias = app_commands.Group(name="alias", description="Keys of a fact.", parent=fact)
     source = app_commands.Group(name="source", description="Sources of a fact.", parent=fact)
 
-    def __init__(self, bot: SitrepBot) -> None:
+    def __init__(self, bot: Services) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        # The persistent buttons and menus of the moderators' replies (history pages, gaps).
+        self.bot.add_dynamic_items(*MODERATOR_ITEMS, GapSelect)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*MODERATOR_ITEMS, GapSelect)
 
     # ------------------------------------------------------------------ forms
 
@@ -320,6 +327,17 @@ class AdminCog(commands.Cog, name="Moderators"):
         name, text = await to.soon(self._curate(interaction, lambda c: c.export()))
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=name)
         await to.send(f"The active facts as a fact file: `{name}`.", private=True, files=[file])
+
+    # ------------------------------------------------------------------ gaps
+
+    @fact.command(name="gaps")
+    @moderators_only
+    @app_commands.describe(days="How many days back to look (1 to 90; default 7)")
+    async def gaps(self, interaction: discord.Interaction[Any], days: Days = 7) -> None:
+        """Questions Sitrep could not answer, grouped and counted, with the closest facts."""
+        destination = private(interaction)
+        report = await destination.soon(load_gaps(self.bot, guild_of(interaction), days))
+        await destination.send(gaps_reply(report, days), view=gaps_view(report, days), private=True)
 
     # ------------------------------------------------------------------ autocomplete
 

@@ -1,13 +1,13 @@
 """Members' commands: ask a question (/ask, !ask, @Sitrep), /show a fact, its sources, topics.
 
 Every callback is parse → call the core → render (``knowledge.layout``) → send; the shared
-steps live in :meth:`AskCog.answer` and in :mod:`bot.views`.
+steps live in :meth:`AskCog.answer` and in :mod:`bot.ui.views`.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -15,9 +15,7 @@ from discord.ext import commands
 
 from knowledge.errors import EmptyQuery
 from knowledge.matching.text import words
-from knowledge.render.chat import (
-    MAX_QUERY,
-    Reply,
+from knowledge.render.answers import (
     choices,
     id_choices,
     mention_query,
@@ -26,21 +24,20 @@ from knowledge.render.chat import (
     render_repeat,
     render_topics,
 )
+from knowledge.render.parts import MAX_QUERY, Reply
 
 from ..errors import QueryTooLong
 from ..guards import Posted
-from ..replies import Destination, InteractionDestination, MessageDestination, report
-from ..views import reply_view, send_sources, topics_view
-
-if TYPE_CHECKING:
-    from ..client import SitrepBot
+from ..services import Services, services_of
+from ..ui.replies import Destination, InteractionDestination, MessageDestination, report
+from ..ui.views import DYNAMIC_ITEMS, reply_view, send_sources, topics_view
 
 log = logging.getLogger(__name__)
 Query = app_commands.Range[str, 1, MAX_QUERY]
 
 
-def _bot(client: Any) -> SitrepBot:
-    return cast("SitrepBot", client)
+def _bot(client: Any) -> Services:
+    return services_of(client)
 
 
 def _slash_quota(interaction: discord.Interaction[Any]) -> bool:
@@ -66,8 +63,15 @@ def checked_query(query: str) -> str:
 class AskCog(commands.Cog, name="Ask"):
     """Ask Sitrep about the situation; every answer cites its sources."""
 
-    def __init__(self, bot: SitrepBot) -> None:
+    def __init__(self, bot: Services) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        # The buttons under answers; their state is in their custom_id (see bot.ui.views).
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Every slash command here works in servers only, whatever the registration says:

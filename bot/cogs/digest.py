@@ -1,11 +1,10 @@
-"""Moderators' digest and gap commands: ``/digest set|off|preview|now`` and ``/fact gaps``.
+"""Moderators' digest commands: ``/digest set|off|preview|now``.
 
 ``/digest`` is a guild-only group with ``default_permissions(manage_guild=True)`` (a hint for
-the client, RELIABILITY B2); ``gaps`` joins the moderators' ``/fact`` group through
-:func:`bot.cogs.share_group`. Every subcommand carries the runtime check
-:data:`bot.moderation.moderators_only` (B1), because the hint can be overridden.
+the client, RELIABILITY B2). Every subcommand carries the runtime check
+:data:`bot.ui.moderation.moderators_only` (B1), because the hint can be overridden.
 
-The posting itself is :class:`bot.digest_poster.DigestPoster`, started here in ``cog_load``
+The posting itself is :class:`bot.cogs.digest_poster.DigestPoster`, started here in ``cog_load``
 (once per process, never in ``on_ready``) and stopped in ``cog_unload``.
 
 ``/digest now`` posts the digest the schedule would post next, and takes its place: it is
@@ -21,7 +20,7 @@ import logging
 import zoneinfo
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import discord
 from discord import app_commands
@@ -32,23 +31,19 @@ from knowledge.digest.jobs import preview as preview_digest
 from knowledge.digest.schedule import describe_schedule, next_slot, period_for
 from knowledge.errors import DigestNotConfigured
 from knowledge.models import DigestSettings
-from knowledge.render.chat import COLOUR_CHANGE, EmbedPart, Field, Reply, actor_label, plain
+from knowledge.render.moderation import COLOUR_CHANGE, actor_label
+from knowledge.render.parts import EmbedPart, Field, Reply, plain
 
-from ..async_store import DeskAPI
-from ..digest_poster import Delivery, DigestPoster, desk_matcher
-from ..gap_views import GapSelect, gaps_reply, gaps_view, load_gaps
-from ..moderation import actor_of, moderators_only, post_modlog, private
-from ..replies import InteractionDestination
-from . import share_group, unshare_group
-
-if TYPE_CHECKING:
-    from ..client import SitrepBot
+from ..async_store import DeskAPI, desk_matcher
+from ..services import Services
+from ..ui.moderation import actor_of, guild_of, moderators_only, post_modlog, private
+from ..ui.replies import InteractionDestination
+from .digest_poster import Delivery, DigestPoster
 
 log = logging.getLogger(__name__)
 
 TimeOfDay = app_commands.Range[str, 1, 5]
 Zone = app_commands.Range[str, 1, 64]
-Days = app_commands.Range[int, 1, 90]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # Offered before anything is typed: Sitrep's home region first, then widely used zones.
 COMMON_ZONES: Final[tuple[str, ...]] = (
@@ -136,27 +131,16 @@ class DigestCog(commands.Cog, name="Digest"):
         guild_only=True,
         default_permissions=discord.Permissions(manage_guild=True),
     )
-    # Only for its subcommands: share_group moves them into the moderators' /fact group.
-    fact = app_commands.Group(
-        name="fact",
-        description="Curate Sitrep's facts (moderators).",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
 
-    def __init__(self, bot: SitrepBot) -> None:
+    def __init__(self, bot: Services) -> None:
         self.bot = bot
         self.poster = DigestPoster(bot)
 
     async def cog_load(self) -> None:
-        share_group(self, self.fact, self.bot)
-        self.bot.add_dynamic_items(GapSelect)
         self.poster.start()
 
     async def cog_unload(self) -> None:
         self.poster.stop()
-        self.bot.remove_dynamic_items(GapSelect)
-        unshare_group(self.fact, self.bot)
 
     # ------------------------------------------------------------------ /digest
 
@@ -237,7 +221,7 @@ class DigestCog(commands.Cog, name="Digest"):
     async def off(self, interaction: discord.Interaction[Any]) -> None:
         """Stop posting the digest; its settings are kept, and /digest set turns it back on."""
         destination = private(interaction)
-        guild_id, actor = self._guild_id(interaction), actor_of(interaction.user)
+        guild_id, actor = guild_of(interaction), actor_of(interaction.user)
 
         def turn_off(desk: DeskAPI) -> bool:
             current = desk.store.digest_settings(guild_id)
@@ -262,7 +246,7 @@ class DigestCog(commands.Cog, name="Digest"):
     async def preview(self, interaction: discord.Interaction[Any]) -> None:
         """Show only to you what the digest would say if it were posted now."""
         destination = private(interaction)
-        guild_id = self._guild_id(interaction)
+        guild_id = guild_of(interaction)
         now = discord.utils.utcnow()
 
         def build(desk: DeskAPI) -> tuple[DigestSettings | None, Prepared]:
@@ -289,7 +273,7 @@ class DigestCog(commands.Cog, name="Digest"):
     async def now(self, interaction: discord.Interaction[Any]) -> None:
         """Post the digest now, in place of the next scheduled one."""
         destination = private(interaction)
-        guild_id = self._guild_id(interaction)
+        guild_id = guild_of(interaction)
         try:
             delivery = await destination.soon(self.poster.post_now(guild_id))
         except discord.HTTPException as error:
@@ -300,7 +284,7 @@ class DigestCog(commands.Cog, name="Digest"):
                 private=True,
             )
             return
-        settings = await self.bot.store.run(lambda d: d.store.digest_settings(guild_id))
+        settings = await self.bot.store.digest_settings(guild_id)
         await destination.send(self._now_text(delivery, settings), private=True)
         if delivery.status in ("posted", "recorded"):
             await self._modlog(
@@ -341,25 +325,7 @@ class DigestCog(commands.Cog, name="Digest"):
             case _:
                 return f"Nothing was posted ({delivery.status}).{following}"
 
-    # ------------------------------------------------------------------ /fact gaps
-
-    @fact.command(name="gaps")
-    @moderators_only
-    @app_commands.describe(days="How many days back to look (1 to 90; default 7)")
-    async def gaps(self, interaction: discord.Interaction[Any], days: Days = 7) -> None:
-        """Questions Sitrep could not answer, grouped and counted, with the closest facts."""
-        destination = private(interaction)
-        report = await destination.soon(load_gaps(self.bot, self._guild_id(interaction), days))
-        await destination.send(gaps_reply(report, days), view=gaps_view(report, days), private=True)
-
     # ------------------------------------------------------------------ helpers
-
-    @staticmethod
-    def _guild_id(interaction: discord.Interaction[Any]) -> int:
-        # curator_check has refused DMs already; this is for the type checker.
-        if interaction.guild_id is None:
-            raise app_commands.NoPrivateMessage()
-        return interaction.guild_id
 
     async def _send_parts(
         self, destination: InteractionDestination, prepared: Prepared, content: str

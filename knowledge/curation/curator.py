@@ -21,7 +21,9 @@ from ..models import Fact, Revision, Source, SyncReport
 from ..store.facts import FactStore
 from ..validation import source_problems
 from .drafts import FactDraft
-from .files import MAX_FILE_BYTES, fact_to_toml, load_fact_bytes
+from .export import fact_to_toml
+from .files import load_fact_bytes
+from .tomlfile import MAX_FILE_BYTES
 
 EXPORT_NAME: Final = "sitrep-facts-{date}.toml"
 

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from ..errors import Problem, ValidationError
 from ..models import Fact, Source
-from ..validation import ID_RE, MAX_ID, URL_RE
+from ..validation import ID_RE, MAX_ID, url_problem
 
 # The form's fields, as custom ids (what a modal returns) and as the labels people see.
 TITLE: Final = "title"
@@ -217,8 +217,9 @@ def parse_source(
             problems.append(Problem(str(error), field="published"))
     is_url = where.lower().startswith(("http://", "https://"))
     if is_url:
-        if not URL_RE.match(where):
-            problems.append(Problem("a URL must be an http(s) address without spaces", field="url"))
+        problem = url_problem(where)
+        if problem:
+            problems.append(Problem(problem, field="url"))
         if not title.strip():
             problems.append(Problem("a URL source needs a title", field="source_title"))
     elif not ID_RE.match(where):

@@ -28,16 +28,9 @@ from ..errors import KnowledgeError
 from ..models import DigestSettings
 from ..render.digest import DigestPost, digest_post
 from ..store.facts import FactStore
+from .content import build_digest, digest_layout
 from .gaps import Asker, GapReport, gap_report
-from .schedule import (
-    Period,
-    build_digest,
-    digest_layout,
-    due_periods,
-    next_slot,
-    period_for,
-    previous_period,
-)
+from .schedule import Period, due_periods, next_slot, period_for, previous_period
 
 SKIPPED_NOTE = "missed while Sitrep was offline; the digest of {key} covers it"
 EMPTY_NOTE = "nothing to report (skip empty is on)"

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..digest.content import DigestLayout, Section
 from ..digest.gaps import FactFeedback, Gap, GapReport
-from ..digest.schedule import DigestLayout, Section
-from .chat import (
+from .parts import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,

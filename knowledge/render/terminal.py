@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..models import Answer, Fact, Source
+from ..validation import url_problem
 
 WIDTH = 88
 
@@ -56,12 +57,14 @@ def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
 
 def source_line(source: Source) -> str:
     """``Title — Publisher, 2025-11-04 <url>``: a source on one line."""
-    parts = [source.title or source.url or "(untitled source)"]
+    link = "" if url_problem(source.url) else source.url
+    parts = [source.title or link or "(untitled source)"]
     meta = ", ".join(
         p for p in (source.publisher, source.published.isoformat() if source.published else "") if p
     )
     line = f"{parts[0]} — {meta}" if meta else parts[0]
-    return f"{line} <{source.url}>" if source.url and source.url != parts[0] else line
+    # A link with a hidden character is not printed: the terminal would show it as it is not.
+    return f"{line} <{link}>" if link and link != parts[0] else line
 
 
 def fact_to_text(fact: Fact, today: date) -> str:

@@ -20,8 +20,8 @@ from conftest import SEEDS, World, message_payload
 from bot.async_store import AsyncDesk
 from bot.client import SitrepBot, build_bot
 from bot.cogs.digest import DigestCog
+from bot.cogs.digest_poster import DigestPoster
 from bot.config import Settings
-from bot.digest_poster import DigestPoster
 from knowledge.desk import open_desk
 from knowledge.models import DigestRun, DigestSettings
 

@@ -13,7 +13,7 @@ from conftest import LEADERSHIP, World
 from mod_helpers import DOC, NEW_FORM, QUOTE, Mods, form_defaults, make_mods
 from test_bot_safety import MENTIONS, assert_no_pings
 
-from knowledge.curation.files import fact_to_toml
+from knowledge.curation.export import fact_to_toml
 
 
 @pytest_asyncio.fixture

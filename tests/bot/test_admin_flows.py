@@ -21,8 +21,8 @@ from discord import app_commands
 from mod_helpers import DOC, NEW_FORM, QUOTE, REFUSED, Mods, form_defaults, make_mods
 from test_bot_safety import assert_no_pings
 
-from bot.moderation import curator_check
-from knowledge.curation.files import fact_to_toml
+from bot.ui.moderation import curator_check
+from knowledge.curation.export import fact_to_toml
 from knowledge.models import Source
 
 

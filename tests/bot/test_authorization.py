@@ -26,7 +26,7 @@ from conftest import LEADERSHIP, World, message_payload
 from discord import app_commands
 from mod_helpers import DOC, QUOTE, Mods, make_mods
 
-from bot.moderation import curator_check
+from bot.ui.moderation import curator_check
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS, MODERATORS = "members", "moderators"

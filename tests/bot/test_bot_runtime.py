@@ -27,7 +27,7 @@ from bot.client import ShardedSitrepBot, SitrepBot, build_bot
 from bot.cogs import share_group, unshare_group
 from bot.config import Settings
 from bot.logging_setup import REDACTED, RedactingFilter, configure_logging, redact
-from bot.moderation import moderators_only
+from bot.ui.moderation import moderators_only
 from knowledge.desk import open_desk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,7 +303,7 @@ class _FakeResponse:
 
 async def test_slow_store_defers_long_before_discords_3s_window() -> None:
     """D1: with a store slower than defer_after, the interaction is deferred well within 1 s."""
-    from bot.replies import InteractionDestination
+    from bot.ui.replies import InteractionDestination
 
     response = _FakeResponse()
     interaction = type("I", (), {"response": response})()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import GENERIC
-from bot.replies import NO_PINGS
+from bot.ui.replies import NO_PINGS
 
 MENTIONS = re.compile(r"@everyone|@here|<@[!&]?\d+>")
 PAYLOAD_LIMITS = {"content": 2000, "description": 4096, "field": 1024, "fields": 25, "total": 6000}

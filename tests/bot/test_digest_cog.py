@@ -31,11 +31,11 @@ from digestkit import (
 )
 from discord import app_commands
 
-from bot import digest_poster
+from bot.cogs import digest_poster
 from bot.cogs.digest import zone_choices
-from bot.digest_poster import MAX_SLEEP, WATCHDOG_EVERY
+from bot.cogs.digest_poster import MAX_SLEEP, WATCHDOG_EVERY
 from bot.errors import NotThisGuild
-from bot.moderation import curator_check
+from bot.ui.moderation import curator_check
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def keys(runs: list[Any]) -> list[tuple[str, str]]:
 
 
 def fail_once(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception) -> list[int]:
-    """Make ``bot.digest_poster.<name>`` raise ``error`` on its first call only."""
+    """Make ``bot.cogs.digest_poster.<name>`` raise ``error`` on its first call only."""
     real: Callable[..., Any] = getattr(digest_poster, name)
     calls: list[int] = []
 

@@ -12,7 +12,7 @@ import pytest_asyncio
 from conftest import LEADERSHIP, World
 from digestkit import SimClock, Team, at, db_path, make_team, message_requests
 
-from bot.feedback import ALREADY, THANKS
+from bot.ui.feedback import ALREADY, THANKS
 from knowledge.models import FeedbackCount
 
 UP = f"sitrep:fb:up:{LEADERSHIP}"

@@ -11,8 +11,8 @@ from conftest import World
 from digestkit import SimClock, Team, make_team, message_requests, with_settings
 from discord import app_commands
 
-from bot.gap_views import gap_hash
-from bot.moderation import curator_check
+from bot.ui.gap_views import gap_hash
+from bot.ui.moderation import curator_check
 
 OTHER_GUILD = 1_100_000_000_000_000_009
 QUESTIONS = [

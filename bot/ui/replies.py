@@ -13,9 +13,9 @@ from typing import Any, Protocol, TypeVar
 
 import discord
 
-from knowledge.render.chat import CONTENT_LIMIT, EmbedPart, Reply, shorten
+from knowledge.render.parts import CONTENT_LIMIT, EmbedPart, Reply, shorten
 
-from .errors import is_expected, user_message
+from ..errors import is_expected, user_message
 
 T = TypeVar("T")
 NO_PINGS = discord.AllowedMentions.none()

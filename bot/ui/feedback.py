@@ -10,15 +10,13 @@ of (message, user), never the user (``FactStore.record_feedback``); the digest a
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
 import discord
 from discord import ui
 
+from ..services import Services, services_of
 from .replies import InteractionDestination, report
-
-if TYPE_CHECKING:
-    from .client import SitrepBot
 
 Vote = Literal["up", "down"]
 _FACT: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -54,7 +52,7 @@ class FeedbackButton(
         return cls("up" if match["vote"] == "up" else "down", match["fact"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("SitrepBot", interaction.client)
+        bot = services_of(interaction.client)
         destination = InteractionDestination(interaction, defer_after=bot.defer_after, private=True)
         try:
             await record_vote(destination, bot, self.fact_id, self.vote)
@@ -68,7 +66,7 @@ def feedback_buttons(fact_id: str) -> tuple[FeedbackButton, FeedbackButton]:
 
 
 async def record_vote(
-    destination: InteractionDestination, bot: SitrepBot, fact_id: str, vote: Vote
+    destination: InteractionDestination, bot: Services, fact_id: str, vote: Vote
 ) -> None:
     """Record the clicker's vote on the answer under which they clicked, and thank them."""
     interaction = destination.interaction
@@ -77,15 +75,13 @@ async def record_vote(
         return
     user_id, guild_id, channel_id = interaction.user.id, interaction.guild_id, message.channel.id
     changed = await destination.soon(
-        bot.store.run(
-            lambda desk: desk.store.record_feedback(
-                message.id,
-                user_id,
-                1 if vote == "up" else -1,
-                fact_id=fact_id,
-                guild_id=guild_id,
-                channel_id=channel_id,
-            )
+        bot.store.record_feedback(
+            message.id,
+            user_id,
+            1 if vote == "up" else -1,
+            fact_id=fact_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
         )
     )
     await destination.send(THANKS[vote] if changed else ALREADY, private=True)

@@ -8,26 +8,25 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 from discord import ui
 
-from knowledge.render.chat import Reply, render_answer, render_sources, render_topics
+from knowledge.render.answers import render_answer, render_sources, render_topics
+from knowledge.render.parts import Reply
 
+from ..guards import Posted
+from ..services import Services, services_of
 from .feedback import FeedbackButton, feedback_buttons
-from .guards import Posted
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
-
-if TYPE_CHECKING:
-    from .client import SitrepBot
 
 log = logging.getLogger(__name__)
 _FACT = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
-def _bot(interaction: discord.Interaction[Any]) -> SitrepBot:
-    return cast("SitrepBot", interaction.client)
+def _bot(interaction: discord.Interaction[Any]) -> Services:
+    return services_of(interaction.client)
 
 
 class SuggestionButton(
@@ -169,7 +168,7 @@ def reply_view(reply: Reply, asker: int) -> ui.View:
         view.add_item(SuggestionButton(asker, suggestion.fact_id, suggestion.label))
     if reply.fact_id is not None:
         view.add_item(SourcesButton(reply.fact_id))
-        for vote in feedback_buttons(reply.fact_id):  # answer feedback (bot/feedback.py)
+        for vote in feedback_buttons(reply.fact_id):  # answer feedback (bot/ui/feedback.py)
             view.add_item(vote)
     view.add_item(DeleteButton(asker))
     return view
@@ -220,14 +219,14 @@ async def show_suggestion(interaction: discord.Interaction[Any], asker: int, fac
     bot.recent.record(message.channel.id, fact.id, Posted(message.id, message.jump_url, when))
 
 
-async def send_sources(destination: InteractionDestination, bot: SitrepBot, fact_id: str) -> None:
+async def send_sources(destination: InteractionDestination, bot: Services, fact_id: str) -> None:
     """Every source of a fact with its quote, privately, in as many messages as needed."""
     fact = await destination.soon(bot.store.fact(fact_id))
     for page in render_sources(fact):
         await destination.send(Reply(embeds=(page,)), private=True)
 
 
-async def delete_answer(destination: InteractionDestination, bot: SitrepBot, asker: int) -> None:
+async def delete_answer(destination: InteractionDestination, bot: Services, asker: int) -> None:
     """Delete the message under the button if the clicker asked the question or moderates."""
     interaction = destination.interaction
     if interaction.user.id != asker and not bot.is_moderator(interaction):
@@ -241,9 +240,7 @@ async def delete_answer(destination: InteractionDestination, bot: SitrepBot, ask
         await interaction.message.delete()
 
 
-async def turn_topics_page(
-    interaction: discord.Interaction[Any], bot: SitrepBot, page: int
-) -> None:
+async def turn_topics_page(interaction: discord.Interaction[Any], bot: Services, page: int) -> None:
     """Show page ``page`` of /topics in place."""
     pages = render_topics(await bot.store.topics())
     index, embed = pages.page(page)

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 
 import discord
 from discord import app_commands, ui
@@ -23,13 +23,12 @@ from knowledge import validation
 from knowledge.curation.curator import ImportPlan
 from knowledge.curation.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraft, parse_form
 from knowledge.errors import KeyConflict, Problem, ValidationError
-from knowledge.render.chat import Reply, render_history, render_import, shorten
+from knowledge.render.moderation import render_history, render_import
+from knowledge.render.parts import Reply, shorten
 
-from .errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
+from ..errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
+from ..services import Services, services_of
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
-
-if TYPE_CHECKING:
-    from .client import SitrepBot
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +39,8 @@ MODAL_TITLE_LIMIT: Final = 45
 _FACT: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
-def _bot(interaction: discord.Interaction[Any]) -> SitrepBot:
-    return cast("SitrepBot", interaction.client)
+def _bot(interaction: discord.Interaction[Any]) -> Services:
+    return services_of(interaction.client)
 
 
 # --------------------------------------------------------------------------- who
@@ -74,6 +73,13 @@ moderators_only = app_commands.check(curator_check)
 """Decorator for every moderators' slash command (see :func:`curator_check`)."""
 
 
+def guild_of(interaction: discord.Interaction[Any]) -> int:
+    """The interaction's server (:func:`curator_check` refuses DMs first; this tells mypy)."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
 def actor_of(user: discord.abc.User) -> str:
     """How revisions name a Discord user: by id, which survives renames."""
     return f"discord:{user.id}"
@@ -89,7 +95,7 @@ def private(interaction: discord.Interaction[Any]) -> InteractionDestination:
 # --------------------------------------------------------------------------- mod-log
 
 
-async def post_modlog(bot: SitrepBot, reply: Reply) -> bool:
+async def post_modlog(bot: Services, reply: Reply) -> bool:
     """Post a change to the mod-log channel, if one is configured; ``False`` if it failed.
 
     Never raises: the change is already committed and recorded as a revision, and a
@@ -346,4 +352,4 @@ async def turn_history_page(interaction: discord.Interaction[Any], fact_id: str,
 
 
 MODERATOR_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (HistoryButton,)
-"""Persistent buttons of the moderators' messages, registered in ``setup_hook``."""
+"""Persistent buttons of the moderators' messages, registered by the curation cog."""

@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 
 import discord
 from discord import ui
 
 from knowledge.digest.gaps import Gap, GapReport
-from knowledge.digest.jobs import guild_gaps
-from knowledge.render.chat import CHOICES_PER_RESPONSE, Reply, echo, plain, render_change
 from knowledge.render.digest import GAPS_SHOWN, render_gap_report
+from knowledge.render.moderation import render_change
+from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, echo, plain
 
-from .async_store import DeskAPI
-from .digest_poster import desk_matcher
+from ..services import Services, services_of
 from .moderation import actor_of, curator_check, post_modlog, private
 from .replies import NO_PINGS, report, to_embed
-
-if TYPE_CHECKING:
-    from .client import SitrepBot
 
 MAX_SELECTS: Final = 5  # Discord allows five rows of components under a message
 PLACEHOLDER_LIMIT: Final = 150
@@ -104,14 +100,9 @@ def gaps_view(report: GapReport, days: int) -> ui.View | None:
     return view if view.children else None
 
 
-async def load_gaps(bot: SitrepBot, guild_id: int, days: int) -> GapReport:
+async def load_gaps(bot: Services, guild_id: int, days: int) -> GapReport:
     """This server's gap report of the last ``days`` days, computed on the store's thread."""
-    now = discord.utils.utcnow()
-
-    def compute(desk: DeskAPI) -> GapReport:
-        return guild_gaps(desk.store, guild_id, now, days, desk_matcher(desk))
-
-    return await bot.store.run(compute)
+    return await bot.store.gap_report(guild_id, discord.utils.utcnow(), days)
 
 
 def gaps_reply(report: GapReport, days: int, content: str = "") -> Reply:
@@ -124,7 +115,7 @@ async def close_gap(
     interaction: discord.Interaction[Any], days: int, gap: str, fact_id: str
 ) -> None:
     """Add the gap's question to ``fact_id`` as a key, then redraw the report in place."""
-    bot = cast("SitrepBot", interaction.client)
+    bot = services_of(interaction.client)
     guild_id = interaction.guild_id
     if guild_id is None:  # curator_check refuses DMs first; this keeps mypy informed
         return

@@ -45,12 +45,11 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import discord
 from discord.ext import tasks
 
-from knowledge.digest.gaps import Asker
 from knowledge.digest.jobs import (
     DueDigest,
     Plan,
@@ -65,14 +64,12 @@ from knowledge.digest.jobs import (
 from knowledge.digest.schedule import Period, next_slot, period_for
 from knowledge.errors import DigestNotConfigured
 from knowledge.models import DigestSettings
-from knowledge.render.chat import plain
 from knowledge.render.digest import read_marker
+from knowledge.render.parts import plain
 
-from .async_store import DeskAPI
-from .replies import NO_PINGS, to_embed
-
-if TYPE_CHECKING:
-    from .client import SitrepBot
+from ..async_store import DeskAPI, desk_matcher
+from ..services import Services
+from ..ui.replies import NO_PINGS, to_embed
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +126,6 @@ class Unpostable(Exception):
         self.reason = reason
 
 
-def desk_matcher(desk: DeskAPI) -> Asker | None:
-    """The desk's matcher, to re-ask unanswered questions (a stand-in desk may have none)."""
-    matcher: Asker | None = getattr(desk, "matcher", None)
-    return matcher
-
-
 def _describe(error: BaseException) -> str:
     """A short, token-free description of an error for the database and the alerts."""
     if isinstance(error, discord.HTTPException):
@@ -164,7 +155,7 @@ def run_next_at(loop: tasks.Loop[Any], target: datetime) -> None:
 class DigestPoster:
     """Posts every enabled server's digest once per period; see the module docs."""
 
-    def __init__(self, bot: SitrepBot) -> None:
+    def __init__(self, bot: Services) -> None:
         self.bot = bot
         self.last_pass: datetime | None = None
         self.last_success: datetime | None = None

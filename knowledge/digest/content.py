@@ -1,0 +1,332 @@
+"""What a digest says. Pure: no I/O.
+
+Content
+    :func:`build_digest` turns what the store recorded in a time window
+    (:class:`~knowledge.models.DigestInputs`) into a :class:`Digest`: new and changed facts,
+    facts due for review, the most asked facts, the top unanswered questions (grouped by
+    :mod:`.gaps`) and facts with negative feedback. :func:`digest_layout` arranges it as
+    titled sections of short lines for any surface; :func:`render_digest_text` as plain text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ..models import DigestInputs, Fact, Revision
+from .gaps import (
+    Asker,
+    FactFeedback,
+    Gap,
+    GapReport,
+    clean_text,
+    disliked_facts,
+    group_unanswered,
+)
+from .schedule import _aware
+
+TOP = 5
+"""Entries per ranked section (most asked, unanswered, negative feedback)."""
+MAX_LINES = 10
+"""Lines per section before "… and N more"."""
+MAX_LINE = 100
+"""Characters per line: an embed field of 10 such lines stays well under Discord's 1024."""
+MAX_TITLE = 60
+_CONTENT_FIELDS = ("title", "answer", "keys", "tags", "as_of", "review_by", "sources")
+# --- content -------------------------------------------------------------------------------
+
+ChangeKind = Literal["new", "changed", "retired", "restored"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    """A fact that is new or changed in the window; ``fields`` names what changed."""
+
+    fact_id: str
+    title: str
+    kind: ChangeKind
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDue:
+    """An active fact whose review date has passed."""
+
+    fact_id: str
+    title: str
+    review_by: date
+
+
+@dataclass(frozen=True, slots=True)
+class AskedFact:
+    """A fact that answered questions in the window, and how many."""
+
+    fact_id: str
+    title: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything one digest reports for the window ``since``–``until``.
+
+    ``questions`` counts the questions asked in the window and ``unanswered_count`` those
+    that got no answer; the sections hold at most :data:`TOP` ranked entries each.
+    """
+
+    since: datetime
+    until: datetime
+    today: date
+    new: tuple[FactChange, ...] = ()
+    changed: tuple[FactChange, ...] = ()
+    review_due: tuple[ReviewDue, ...] = ()
+    most_asked: tuple[AskedFact, ...] = ()
+    unanswered: tuple[Gap, ...] = ()
+    disliked: tuple[FactFeedback, ...] = ()
+    questions: int = 0
+    unanswered_count: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to report."""
+        return not (
+            self.new
+            or self.changed
+            or self.review_due
+            or self.most_asked
+            or self.unanswered
+            or self.disliked
+        )
+
+
+def build_digest(
+    inputs: DigestInputs,
+    *,
+    since: datetime,
+    until: datetime,
+    today: date,
+    matcher: Asker | None = None,
+    top: int = TOP,
+) -> Digest:
+    """The digest of ``since`` (inclusive) to ``until`` (exclusive), both timezone-aware.
+
+    Revisions and queries outside the window are ignored; ``inputs.feedback`` is taken as
+    given (it comes pre-counted for the window). ``today`` decides which facts are due for
+    review. With a ``matcher``, unanswered questions that now find an answer are left out
+    and the rest carry their closest facts.
+    """
+    _aware(since)
+    _aware(until)
+    if since > until:
+        raise ValueError("since must not be after until")
+    facts = {fact.id: fact for fact in inputs.facts}
+    revisions = [r for r in inputs.revisions if since <= r.at < until]
+    queries = [q for q in inputs.queries if since <= q.at < until]
+    new, changed = _changes(revisions, facts)
+    asked = Counter(q.fact_id for q in queries if q.status == "answered" and q.fact_id)
+    return Digest(
+        since=since,
+        until=until,
+        today=today,
+        new=tuple(new),
+        changed=tuple(changed),
+        review_due=tuple(_review_due(facts.values(), today)),
+        most_asked=tuple(
+            AskedFact(fact_id, _title(facts, fact_id), count)
+            for fact_id, count in sorted(asked.items(), key=lambda item: (-item[1], item[0]))[:top]
+        ),
+        unanswered=tuple(group_unanswered(queries, matcher, limit=top)),
+        disliked=tuple(disliked_facts(inputs.feedback, facts)[:top]),
+        questions=len(queries),
+        unanswered_count=sum(q.status == "no_match" for q in queries),
+    )
+
+
+def _title(facts: dict[str, Fact], fact_id: str) -> str:
+    fact = facts.get(fact_id)
+    return fact.title if fact is not None else fact_id
+
+
+def _changes(
+    revisions: Sequence[Revision], facts: dict[str, Fact]
+) -> tuple[list[FactChange], list[FactChange]]:
+    """New and changed facts: each fact's state before its first and after its last revision."""
+    by_fact: dict[str, list[Revision]] = defaultdict(list)
+    for revision in revisions:
+        by_fact[revision.fact_id].append(revision)
+    new: list[FactChange] = []
+    changed: list[FactChange] = []
+    for fact_id in sorted(by_fact):
+        ordered = sorted(by_fact[fact_id], key=lambda r: (r.rev, r.id))
+        before, after = ordered[0].before, ordered[-1].after
+        if after is None:
+            continue
+        title = str(after.get("title") or _title(facts, fact_id))
+        retired = after.get("status") == "retired"
+        if before is None:
+            if not retired:  # added and retired within one window: nothing to tell
+                new.append(FactChange(fact_id, title, "new"))
+            continue
+        fields = tuple(name for name in _CONTENT_FIELDS if before.get(name) != after.get(name))
+        was_retired = before.get("status") == "retired"
+        if retired and not was_retired:
+            changed.append(FactChange(fact_id, title, "retired", fields))
+        elif was_retired and not retired:
+            changed.append(FactChange(fact_id, title, "restored", fields))
+        elif fields and not retired:
+            changed.append(FactChange(fact_id, title, "changed", fields))
+    return new, changed
+
+
+def _review_due(facts: Iterable[Fact], today: date) -> list[ReviewDue]:
+    due = [
+        ReviewDue(fact.id, fact.title, fact.review_by)
+        for fact in facts
+        if fact.status == "active" and fact.review_by is not None and fact.is_stale(today)
+    ]
+    due.sort(key=lambda item: (item.review_by, item.fact_id))
+    return due
+
+
+# --- layout --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled list of short lines: an embed field, or a block of plain text."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLayout:
+    """A digest arranged for any surface: a title, a one-line summary and sections.
+
+    Lines are plain text, at most :data:`MAX_LINE` characters, free of control and
+    invisible characters. Unanswered questions are user text: a chat surface must still
+    escape markdown and mentions in them.
+    """
+
+    title: str
+    summary: str
+    sections: tuple[Section, ...] = ()
+
+
+def digest_layout(digest: Digest) -> DigestLayout:
+    """The digest as title, summary and sections; an empty one has a summary only."""
+    title = f"Sitrep digest — {_day(digest.until)}"
+    if digest.is_empty:
+        return DigestLayout(title, f"No changes since {_day(digest.since)}.")
+    sections = [
+        _section("New facts", [_fact_line(c.title, c.fact_id) for c in digest.new]),
+        _section("Changed facts", [_change_line(c) for c in digest.changed]),
+        _section(
+            "Due for review",
+            [
+                _fact_line(r.title, r.fact_id, f": review due {r.review_by.isoformat()}")
+                for r in digest.review_due
+            ],
+        ),
+        _section(
+            "Most asked",
+            [_fact_line(a.title, a.fact_id, f": {_times(a.count)}") for a in digest.most_asked],
+        ),
+        *gap_report_sections(GapReport(digest.unanswered, digest.disliked)),
+    ]
+    return DigestLayout(title, _summary(digest), tuple(s for s in sections if s.lines))
+
+
+def gap_report_sections(report: GapReport) -> tuple[Section, ...]:
+    """Sections for unanswered questions and negative feedback (empty ones left out)."""
+    sections = (
+        _section("Unanswered questions", [_gap_line(gap) for gap in report.unanswered]),
+        _section(
+            "Negative feedback",
+            [
+                _fact_line(f.title, f.fact_id, f": {f.down} down, {f.up} up")
+                for f in report.disliked
+            ],
+        ),
+    )
+    return tuple(s for s in sections if s.lines)
+
+
+def render_digest_text(digest: Digest) -> str:
+    """The digest as plain text (for `sitrep digest --preview`).
+
+    An empty digest is the single line "No changes since <date>.".
+    """
+    layout = digest_layout(digest)
+    if not layout.sections:
+        return layout.summary
+    lines = [layout.title, layout.summary]
+    for section in layout.sections:
+        lines += ["", section.title, *(f"  - {line}" for line in section.lines)]
+    return "\n".join(lines)
+
+
+def digest_to_dict(digest: Digest) -> dict[str, Any]:
+    """The layout as JSON-ready data: ``{"title", "summary", "sections": [{"title", "lines"}]}``."""
+    layout = digest_layout(digest)
+    return {
+        "title": layout.title,
+        "summary": layout.summary,
+        "sections": [{"title": s.title, "lines": list(s.lines)} for s in layout.sections],
+    }
+
+
+def _day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _summary(digest: Digest) -> str:
+    parts = []
+    if digest.new:
+        parts.append(f"{len(digest.new)} new")
+    if digest.changed:
+        parts.append(f"{len(digest.changed)} changed")
+    if digest.review_due:
+        parts.append(f"{len(digest.review_due)} due for review")
+    question = "question" if digest.questions == 1 else "questions"
+    parts.append(f"{digest.questions} {question} ({digest.unanswered_count} unanswered)")
+    return f"Since {_day(digest.since)}: " + ", ".join(parts) + "."
+
+
+def _section(title: str, lines: Sequence[str]) -> Section:
+    shown = [_cut(line, MAX_LINE) for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        shown[-1] = f"… and {len(lines) - MAX_LINES + 1} more"
+    return Section(title, tuple(shown))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _fact_line(title: str, fact_id: str, suffix: str = "") -> str:
+    """``Title (id)suffix``, the title shortened so that the id and suffix still fit."""
+    tail = f" ({fact_id}){suffix}"
+    room = max(20, min(MAX_TITLE, MAX_LINE - len(tail)))
+    return _cut(clean_text(title), room) + tail
+
+
+def _change_line(change: FactChange) -> str:
+    what = ", ".join(change.fields)
+    if change.kind in ("retired", "restored"):
+        what = change.kind + (f"; {what}" if what and change.kind == "restored" else "")
+    return _fact_line(change.title, change.fact_id, f": {what}" if what else "")
+
+
+def _gap_line(gap: Gap) -> str:
+    line = f"“{clean_text(gap.text, MAX_TITLE)}”: {_times(gap.count)}"
+    if gap.closest:
+        line += f"; closest: {_cut(clean_text(gap.closest[0].title), 40)}"
+    return line
