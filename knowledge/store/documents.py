@@ -108,6 +108,9 @@ class DocumentStore:
     def __init__(
         self, db: sqlite_utils.Database, *, clock: Callable[[], datetime] = _utc_now
     ) -> None:
+        from .migrations import migrate  # here, not at the top: migrations import this module
+
+        migrate(db)  # nothing is written when the schema is current
         self._conn = db.conn
         self._clock = clock
 
