@@ -30,7 +30,9 @@ import tomli_w
 
 from knowledge.curation.files import load_glossary, load_seeds
 from knowledge.models import Document, Fact, Glossary
-from knowledge.store.facts import FactStore, fact_state, normalize_key, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+from knowledge.store.rows import fact_state, normalize_key
 
 from .generate import GENERATOR_VERSION, Query, generate, seed_queries, store_queries
 

@@ -3,7 +3,7 @@
 The buttons are ``DynamicItem``s whose ``custom_id`` carries the vote and the fact
 (``sitrep:fb:up:jnim-leadership``); the answer message is the one clicked on. Any running bot
 can take a click on any answer it ever posted. The store keeps the vote against a keyed hash
-of (message, user), never the user (``FactStore.record_feedback``); the digest and
+of (message, user), never the user (``FactStore.feedback.record``); the digest and
 ``/fact gaps`` list the facts people voted down.
 """
 
@@ -78,7 +78,7 @@ async def record_vote(
     user_id, guild_id, channel_id = interaction.user.id, interaction.guild_id, message.channel.id
     changed = await destination.soon(
         bot.store.run(
-            lambda desk: desk.store.record_feedback(
+            lambda desk: desk.store.feedback.record(
                 message.id,
                 user_id,
                 1 if vote == "up" else -1,

@@ -33,7 +33,9 @@ from bench.measure import (
 )
 from knowledge.curation.files import load_glossary, load_seeds
 from knowledge.models import Fact
-from knowledge.store.facts import FactStore, normalize_key, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+from knowledge.store.rows import normalize_key
 from knowledge.validation import fact_problem_list
 
 SIZE = 200

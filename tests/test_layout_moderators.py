@@ -27,7 +27,7 @@ from knowledge.render.chat import (
     render_problems,
     source_choices,
 )
-from knowledge.store.facts import fact_state
+from knowledge.store.rows import fact_state
 
 FACT = replace(FACTS[0], rev=1)
 MENTIONS = ("@everyone", "@here", "<@1", "<@&1")

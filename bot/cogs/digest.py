@@ -193,7 +193,7 @@ class DigestCog(commands.Cog, name="Digest"):
         guild_id, actor = channel.guild.id, actor_of(interaction.user)
 
         def save(desk: DeskAPI) -> DigestSettings:
-            return desk.store.set_digest(
+            return desk.store.digests.set(
                 guild_id,
                 channel_id=channel.id,
                 schedule=schedule,
@@ -240,12 +240,12 @@ class DigestCog(commands.Cog, name="Digest"):
         guild_id, actor = self._guild_id(interaction), actor_of(interaction.user)
 
         def turn_off(desk: DeskAPI) -> bool:
-            current = desk.store.digest_settings(guild_id)
+            current = desk.store.digests.settings(guild_id)
             if current is None:
                 raise DigestNotConfigured(guild_id)
             if not current.enabled:
                 return False
-            desk.store.disable_digest(guild_id, "turned off with /digest off", actor=actor)
+            desk.store.digests.disable(guild_id, "turned off with /digest off", actor=actor)
             return True
 
         if not await destination.soon(self.bot.store.run(turn_off)):
@@ -266,7 +266,7 @@ class DigestCog(commands.Cog, name="Digest"):
         now = discord.utils.utcnow()
 
         def build(desk: DeskAPI) -> tuple[DigestSettings | None, Prepared]:
-            settings = desk.store.digest_settings(guild_id)
+            settings = desk.store.digests.settings(guild_id)
             return settings, preview_digest(
                 desk.store, guild_id, settings, now, matcher=desk_matcher(desk)
             )
@@ -300,7 +300,7 @@ class DigestCog(commands.Cog, name="Digest"):
                 private=True,
             )
             return
-        settings = await self.bot.store.run(lambda d: d.store.digest_settings(guild_id))
+        settings = await self.bot.store.run(lambda d: d.store.digests.settings(guild_id))
         await destination.send(self._now_text(delivery, settings), private=True)
         if delivery.status in ("posted", "recorded"):
             await self._modlog(
