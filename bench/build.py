@@ -31,7 +31,9 @@ import tomli_w
 from knowledge.curation.files import load_seeds
 from knowledge.curation.sources import load_glossary
 from knowledge.models import Document, Fact, Glossary
-from knowledge.store.facts import FactStore, fact_state, normalize_key, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+from knowledge.store.rows import fact_state, normalize_key
 
 from .generate import GENERATOR_VERSION, Query, generate, seed_queries, store_queries
 

@@ -202,7 +202,8 @@ def measure_ours(
     t0 = time.perf_counter()
     from knowledge.curation.sources import load_glossary
     from knowledge.desk import Desk
-    from knowledge.store.facts import FactStore, open_db
+    from knowledge.store.db import open_db
+    from knowledge.store.facts import FactStore
 
     import_s = time.perf_counter() - t0
     bytes_before = _db_bytes(db)

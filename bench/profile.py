@@ -82,7 +82,8 @@ def _type_counts(top: int) -> list[tuple[str, int]]:
 def _desk(built: Built, db: Path) -> Any:
     from knowledge.curation.sources import load_glossary
     from knowledge.desk import Desk
-    from knowledge.store.facts import FactStore, open_db
+    from knowledge.store.db import open_db
+    from knowledge.store.facts import FactStore
 
     return Desk(FactStore(open_db(db)), load_glossary(built.glossary_path))
 

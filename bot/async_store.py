@@ -181,7 +181,7 @@ class AsyncDesk:
     ) -> bool:
         """Record one person's vote (+1 or -1) on one answer; ``False`` if nothing changed."""
         return await self.run(
-            lambda d: d.store.record_feedback(
+            lambda d: d.store.feedback.record(
                 message_id,
                 user_id,
                 vote,
@@ -193,7 +193,7 @@ class AsyncDesk:
 
     async def digest_settings(self, guild_id: int) -> DigestSettings | None:
         """The server's digest settings, or ``None`` if it never set one up."""
-        return await self.run(lambda d: d.store.digest_settings(guild_id))
+        return await self.run(lambda d: d.store.digests.settings(guild_id))
 
     async def gap_report(self, guild_id: int, now: datetime, days: int) -> GapReport:
         """The server's questions without an answer over the ``days`` days up to ``now``."""

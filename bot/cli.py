@@ -227,10 +227,10 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     desk = _desk(args)
     try:
         until = desk.clock()
-        since = args.since or desk.store.digest_since(args.guild) or until - timedelta(days=1)
+        since = args.since or desk.store.digests.since(args.guild) or until - timedelta(days=1)
         if since > until:
             raise UsageError(f"--since {since.date().isoformat()} is in the future")
-        inputs = desk.store.digest_inputs(since, until, guild_id=args.guild)
+        inputs = desk.store.digests.inputs(since, until, guild_id=args.guild)
         digest = build_digest(
             inputs, since=since, until=until, today=desk.today(), matcher=desk.matcher
         )

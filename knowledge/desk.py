@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from .curation.files import load_seeds
@@ -21,13 +21,9 @@ from .matching.matcher import MatchConfig, Matcher, Scored
 from .matching.text import Analyzer, words
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
 from .store.backup import backup_before_migration
+from .store.db import open_db, utc_now
 from .store.documents import DocumentStore
-from .store.facts import FactStore, open_db
-
-
-def utc_now() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
+from .store.facts import FactStore
 
 
 class Desk:
@@ -109,7 +105,7 @@ class Desk:
         """Answer ``query``; a query with any content is logged (never who asked)."""
         answer = self.matcher.ask(query)
         if log and words(query):
-            self.store.log_query(answer, guild_id=guild_id, channel_id=channel_id)
+            self.store.queries.log(answer, guild_id=guild_id, channel_id=channel_id)
         return answer
 
     @property

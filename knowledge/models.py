@@ -170,20 +170,6 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class DigestChange:
-    """One recorded change of a guild's digest settings (append-only, like revisions)."""
-
-    id: int
-    guild_id: int
-    action: str
-    actor: str
-    at: datetime
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class DigestRun:
     """What happened to one digest period of one guild: posted, skipped or (so far) failed.
 

@@ -37,7 +37,8 @@ from knowledge.store.backup import (
     restore_backup,
     take_backup,
 )
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 from knowledge.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)

@@ -34,7 +34,9 @@ from bench.measure import (
 from knowledge.curation.files import load_seeds
 from knowledge.curation.sources import load_glossary
 from knowledge.models import Fact
-from knowledge.store.facts import FactStore, normalize_key, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+from knowledge.store.rows import normalize_key
 from knowledge.validation import fact_problem_list
 
 SIZE = 200

@@ -12,7 +12,8 @@ import pytest
 from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
 from knowledge.models import Answer
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def write(db: Path, *answers: tuple[str, int]) -> FactStore:
     """Open the database as the bot would and log no_match questions (text, guild)."""
     store = FactStore(open_db(db))
     for text, guild in answers:
-        store.log_query(Answer(text, "no_match", 5.0), guild_id=guild)
+        store.queries.log(Answer(text, "no_match", 5.0), guild_id=guild)
     return store
 
 
@@ -53,7 +54,7 @@ def test_preview_defaults_to_the_end_of_the_last_digest(db: Path) -> None:
     run(db, "topics")
     store = write(db)
     end = datetime(2026, 1, 1, tzinfo=UTC)
-    store.record_digest_run(7, "2025-12-31", "posted", message_id=1, covered_until=end)
+    store.digests.record_run(7, "2025-12-31", "posted", message_id=1, covered_until=end)
     store.db.close()
     code, out = run(db, "digest", "--preview")
     assert code == 0 and out.splitlines()[1].startswith("Since 2026-01-01: ")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, main
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 
 LEADERSHIP = "jnim-leadership"
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlite_utils
 from sample import BRIEF, FACTS
+from storekit import dump
 
 from knowledge.curation.curator import Curator, ImportPlan, export_name, export_toml
 from knowledge.curation.drafts import form_values, parse_form
@@ -26,43 +26,35 @@ from knowledge.errors import (
     ValidationError,
 )
 from knowledge.models import Fact, Source
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 
 TODAY = date(2025, 11, 20)
 URL = Source(quote="Some outside claim", title="Outside", url="https://example.com/x")
 
 
-def clock() -> datetime:
+def noon_today() -> datetime:
     """The store's clock: the same day as TODAY."""
     return datetime(2025, 11, 20, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
-    """A fresh database file."""
-    database = open_db(tmp_path / "sitrep.db")
-    yield database
-    database.close()
+def clock() -> Callable[[], datetime]:
+    """The store's clock."""
+    return noon_today
 
 
 @pytest.fixture
-def store(db: sqlite_utils.Database) -> FactStore:
-    """A store with the sample brief and facts, loaded as a file would."""
-    fact_store = FactStore(db, clock=clock)
-    fact_store.sync([BRIEF], FACTS, actor="seed")
-    return fact_store
+def store(store: FactStore) -> FactStore:
+    """The shared store, with the sample brief and facts loaded as a file would."""
+    store.sync([BRIEF], FACTS, actor="seed")
+    return store
 
 
 @pytest.fixture
 def mod(store: FactStore) -> Curator:
     """A moderator acting in guild 7."""
     return Curator(store, "discord:111111111111111111", guild_id=7, today=TODAY)
-
-
-def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, to compare logical states."""
-    names = [r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {n: db.conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2').fetchall() for n in names}
 
 
 DRAFT = parse_form(
@@ -279,7 +271,7 @@ def test_export_loads_with_sitrep_load_from_a_seeds_dir(
 ) -> None:
     """The export, put in a seeds directory's facts/ beside its sources, loads unchanged."""
     seeds = Path(__file__).parent / "data" / "files" / "seeds"
-    fresh = FactStore(open_db(tmp_path / "other.db"), clock=clock)
+    fresh = FactStore(open_db(tmp_path / "other.db"), clock=noon_today)
     load_seed_dir(fresh, seeds, actor="seed")
     exported = Curator(fresh, "cli:test", today=TODAY).export()[1]
     target = tmp_path / "exported-seeds"
@@ -319,12 +311,12 @@ def test_import_plan_keeps_the_parsed_facts(mod: Curator) -> None:
 
 
 def test_import_revisions_are_visible_to_a_fresh_connection(
-    mod: Curator, store: FactStore, tmp_path: Path
+    mod: Curator, store: FactStore, db_path: Path
 ) -> None:
     """F3: after an import returns, another connection sees the facts and their revisions."""
     mod.run_import(mod.plan_import(fact_to_toml([generated(4)]).encode(), "one.toml"))
     assert not store.db.conn.in_transaction
-    other = sqlite3.connect(tmp_path / "sitrep.db")
+    other = sqlite3.connect(db_path)
     row = other.execute("SELECT actor, guild_id, reason FROM revisions WHERE fact_id = 'gen-00004'")
     assert row.fetchall() == [("discord:111111111111111111", 7, "import of one.toml")]
     other.close()

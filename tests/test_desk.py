@@ -12,7 +12,8 @@ from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import Desk, open_desk
 from knowledge.errors import FactNotFound
 from knowledge.models import Glossary
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -29,7 +30,7 @@ def test_ask_answers_and_logs_without_the_asker(desk: Desk) -> None:
     """A question is answered and logged with guild and channel, never a user."""
     answer = desk.ask("who leads JNIM", guild_id=1, channel_id=2)
     assert answer.fact is not None and answer.fact.id == "jnim-leadership"
-    [record] = desk.store.queries()
+    [record] = desk.store.queries.records()
     assert (record.query, record.fact_id, record.guild_id, record.channel_id) == (
         "who leads JNIM",
         "jnim-leadership",
@@ -42,7 +43,7 @@ def test_ask_answers_and_logs_without_the_asker(desk: Desk) -> None:
 def test_contentless_questions_are_not_logged(desk: Desk, query: str) -> None:
     """Empty questions are no_match and leave no trace in the log."""
     assert desk.ask(query).status == "no_match"
-    assert desk.store.queries() == []
+    assert desk.store.queries.records() == []
 
 
 def test_matcher_follows_store_changes(desk: Desk) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sample import BRIEF, FACTS, GLOSSARY
+from storekit import put_documents
 
 from knowledge.digest.content import (
     MAX_LINE,
@@ -39,7 +39,7 @@ from knowledge.digest.schedule import (
 from knowledge.errors import InvalidSetting
 from knowledge.matching.matcher import Matcher
 from knowledge.models import Alternative, Answer, DigestInputs, DigestSettings, FeedbackCount
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.facts import FactStore
 
 LONDON = LON = "Europe/London"
 NEW_YORK = NYC = "America/New_York"
@@ -367,12 +367,12 @@ LEADER, FUEL, KAYES, STRENGTH, POPULATION = FACTS
 def answered(store: FactStore, fact_id: str, query: str = "q", guild_id: int = 1) -> None:
     """Log an answered query."""
     answer = Answer(query, "answered", 90.0, store.get(fact_id))
-    store.log_query(answer, guild_id=guild_id)
+    store.queries.log(answer, guild_id=guild_id)
 
 
 def unanswered(store: FactStore, query: str, guild_id: int = 1) -> None:
     """Log a no_match query."""
-    store.log_query(Answer(query, "no_match", 10.0), guild_id=guild_id)
+    store.queries.log(Answer(query, "no_match", 10.0), guild_id=guild_id)
 
 
 @pytest.fixture
@@ -382,11 +382,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[FactStore]:
-    """A store whose window (SINCE–UNTIL) saw adds, edits, a retirement, questions and votes."""
-    db = open_db(":memory:")
-    s = FactStore(db, clock=clock)
-    s.put_documents([BRIEF])
+def store(store: FactStore, clock: Clock) -> FactStore:
+    """The shared store, whose window (SINCE–UNTIL) saw adds, edits, a retirement, questions
+    and votes."""
+    s = store
+    put_documents(s, [BRIEF])
     for fact in (LEADER, FUEL, STRENGTH, POPULATION):
         s.add(fact, actor="seed")
     s.edit(POPULATION.id, review_by=date(2026, 3, 1), actor="seed")
@@ -407,18 +407,17 @@ def store(clock: Clock) -> Iterator[FactStore]:
     for text in ("exchange rate", "Exchange rate?", "what's the exchange rate", "Togo population"):
         unanswered(s, text)
     unanswered(s, "secret guild question", guild_id=2)
-    s.record_feedback(100, 7, -1, fact_id=LEADER.id, guild_id=1)
-    s.record_feedback(100, 8, -1, fact_id=LEADER.id, guild_id=1)
-    s.record_feedback(101, 7, 1, fact_id=KAYES.id, guild_id=1)
+    s.feedback.record(100, 7, -1, fact_id=LEADER.id, guild_id=1)
+    s.feedback.record(100, 8, -1, fact_id=LEADER.id, guild_id=1)
+    s.feedback.record(101, 7, 1, fact_id=KAYES.id, guild_id=1)
     clock.now = UNTIL + timedelta(hours=1)
     unanswered(s, "after the window")
-    yield s
-    db.close()
+    return s
 
 
 def digest_of(store: FactStore, guild_id: int | None = 1, **kw: Any) -> Digest:
     """The digest of the fixture's window, as the Discord layer would build it."""
-    inputs = store.digest_inputs(SINCE, UNTIL, guild_id=guild_id)
+    inputs = store.digests.inputs(SINCE, UNTIL, guild_id=guild_id)
     matcher = Matcher(store.facts(), GLOSSARY)
     return build_digest(inputs, since=SINCE, until=UNTIL, today=TODAY, matcher=matcher, **kw)
 
@@ -479,7 +478,7 @@ def test_restored_fact_is_reported(store: FactStore, clock: Clock) -> None:
 def test_empty_period(store: FactStore) -> None:
     """A quiet window is empty and renders as one line."""
     since, until = utc(2026, 5, 1), utc(2026, 5, 2)
-    inputs = store.digest_inputs(since, until)
+    inputs = store.digests.inputs(since, until)
     digest = build_digest(inputs, since=since, until=until, today=date(2026, 2, 1))
     assert digest.is_empty
     assert render_digest_text(digest) == "No changes since 2026-05-01."
@@ -489,8 +488,8 @@ def test_empty_period(store: FactStore) -> None:
 
 def test_build_digest_filters_inputs_to_the_window(store: FactStore) -> None:
     """Inputs wider than the window are cut to it."""
-    wide = store.digest_inputs(utc(2020, 1, 1), utc(2030, 1, 1))
-    exact = store.digest_inputs(SINCE, UNTIL)
+    wide = store.digests.inputs(utc(2020, 1, 1), utc(2030, 1, 1))
+    exact = store.digests.inputs(SINCE, UNTIL)
     assert len(wide.queries) > len(exact.queries) and len(wide.revisions) > len(exact.revisions)
     digest = build_digest(wide, since=SINCE, until=UNTIL, today=TODAY)
     assert digest == build_digest(exact, since=SINCE, until=UNTIL, today=TODAY)
@@ -510,7 +509,7 @@ def test_build_digest_refuses_bad_windows(
 ) -> None:
     """Naive or reversed windows are bugs in the caller."""
     with pytest.raises(ValueError, match=error):
-        build_digest(store.digest_inputs(SINCE, UNTIL), since=since, until=until, today=TODAY)
+        build_digest(store.digests.inputs(SINCE, UNTIL), since=since, until=until, today=TODAY)
 
 
 # --- layout -----------------------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sample import BRIEF, FACTS, GLOSSARY
+from storekit import put_documents
 
 from knowledge.digest.jobs import (
     guild_gaps,
@@ -21,7 +21,7 @@ from knowledge.digest.jobs import (
 from knowledge.matching.matcher import Matcher
 from knowledge.models import Answer
 from knowledge.render.digest import read_marker
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.facts import FactStore
 
 GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
 CHANNEL = 333_333_333_333_333_333
@@ -45,20 +45,19 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[FactStore]:
-    """Facts loaded a month before; a daily 08:00 UTC digest set up on 2026-03-01 00:00."""
-    db = open_db(":memory:")
-    s = FactStore(db, clock=clock)
+def store(store: FactStore, clock: Clock) -> FactStore:
+    """The shared store: facts loaded a month before; a daily 08:00 UTC digest set up on
+    2026-03-01 00:00."""
+    s = store
     clock.now = utc("2026-02-01 00:00")
-    s.put_documents([BRIEF])
+    put_documents(s, [BRIEF])
     for fact in FACTS:
         s.add(fact, actor="seed")
     clock.now = utc("2026-03-01 00:00")
-    s.set_digest(
+    s.digests.set(
         GUILD, channel_id=CHANNEL, schedule="daily", local_time="08:00", timezone="UTC", actor="t"
     )
-    yield s
-    db.close()
+    return s
 
 
 def matcher(store: FactStore) -> Matcher:
@@ -78,7 +77,7 @@ def test_plan_lists_due_guilds_and_the_next_slot(store: FactStore) -> None:
 
 def test_plan_skips_disabled_and_reports_broken_settings(store: FactStore) -> None:
     """A disabled digest is not due; one whose zone no longer exists is reported, not fatal."""
-    store.set_digest(
+    store.digests.set(
         OTHER, channel_id=CHANNEL, schedule="daily", local_time="08:00", timezone="UTC", actor="t"
     )
     # A zone that a tzdata update removed (set_digest itself would refuse it).
@@ -86,7 +85,7 @@ def test_plan_skips_disabled_and_reports_broken_settings(store: FactStore) -> No
         "UPDATE digest_settings SET timezone = 'Mars/Olympus' WHERE guild_id = ?", (OTHER,)
     )
     store.db.conn.commit()
-    store.disable_digest(GUILD, "test")
+    store.digests.disable(GUILD, "test")
     result = plan(store, utc("2026-03-01 09:00"))
     assert result.due == ()
     ((guild, reason),) = result.broken
@@ -100,13 +99,13 @@ def test_prepare_records_skipped_and_covers_since_the_last_post(
     """After downtime the posted digest covers from the last post's end; older periods are
     recorded as skipped without a window of their own."""
     first = prepare(
-        store, store.digest_settings(GUILD), plan(store, utc("2026-03-01 08:00")).due[0].period
+        store, store.digests.settings(GUILD), plan(store, utc("2026-03-01 08:00")).due[0].period
     )  # type: ignore[arg-type]
     assert (first.since, first.until) == (utc("2026-02-28 08:00"), utc("2026-03-01 08:00"))
     assert first.empty
     assert record_posted(store, GUILD, first, 42)
     clock.now = utc("2026-03-02 12:00")
-    store.log_query(Answer("exchange rate", "no_match", 0.0), guild_id=GUILD)
+    store.queries.log(Answer("exchange rate", "no_match", 0.0), guild_id=GUILD)
     (due,) = plan(store, utc("2026-03-04 09:00")).due
     assert (due.period.key, [p.key for p in due.skipped]) == (
         "2026-03-04",
@@ -117,13 +116,13 @@ def test_prepare_records_skipped_and_covers_since_the_last_post(
     assert not ready.empty
     assert ready.key == "2026-03-04"
     assert read_marker(ready.post.messages[0][0].footer) == ("2026-03-04", 1, 1)
-    statuses = [(r.period_key, r.status) for r in store.digest_runs(GUILD)]
+    statuses = [(r.period_key, r.status) for r in store.digests.runs(GUILD)]
     assert statuses == [
         ("2026-03-01", "posted"),
         ("2026-03-02", "skipped"),
         ("2026-03-03", "skipped"),
     ]
-    assert store.digest_since(GUILD) == utc("2026-03-01 08:00")
+    assert store.digests.since(GUILD) == utc("2026-03-01 08:00")
 
 
 def test_failed_then_posted_and_empty_periods(store: FactStore) -> None:
@@ -134,14 +133,14 @@ def test_failed_then_posted_and_empty_periods(store: FactStore) -> None:
     assert plan(store, utc("2026-03-01 08:05")).due[0].period.key == "2026-03-01"
     assert record_empty(store, GUILD, ready)
     assert plan(store, utc("2026-03-01 08:06")).due == ()
-    assert store.digest_since(GUILD) == utc("2026-03-01 08:00")
+    assert store.digests.since(GUILD) == utc("2026-03-01 08:00")
     assert not record_posted(store, GUILD, ready, 1)  # settled: never twice
 
 
 def test_manual_period_takes_the_next_slot(store: FactStore) -> None:
     """/digest now: the due period if there is one, else the next slot's; None once that
     one is taken too."""
-    settings = store.digest_settings(GUILD)
+    settings = store.digests.settings(GUILD)
     assert settings is not None
     due = manual_period(store, settings, utc("2026-03-01 09:00"))
     assert due is not None
@@ -163,7 +162,7 @@ def test_manual_period_takes_the_next_slot(store: FactStore) -> None:
 
 def test_local_dates_in_the_digest(store: FactStore) -> None:
     """A Tokyo 08:00 digest is dated by Tokyo's calendar, not UTC's (23:00 the day before)."""
-    settings = store.set_digest(
+    settings = store.digests.set(
         GUILD,
         channel_id=CHANNEL,
         schedule="daily",
@@ -181,14 +180,14 @@ def test_preview_records_nothing(store: FactStore) -> None:
     ready = preview(store, GUILD, None, utc("2026-03-05 10:00"))
     assert (ready.since, ready.until) == (utc("2026-03-04 10:00"), utc("2026-03-05 10:00"))
     assert ready.key == "preview"
-    assert store.digest_runs(GUILD) == []
+    assert store.digests.runs(GUILD) == []
 
 
 def test_guild_gaps_keeps_servers_apart(store: FactStore, clock: Clock) -> None:
     """One server's gap report never shows another server's questions."""
     clock.now = utc("2026-03-02 10:00")
-    store.log_query(Answer("exchange rate", "no_match", 0.0), guild_id=GUILD)
-    store.log_query(Answer("secret question", "no_match", 0.0), guild_id=OTHER)
+    store.queries.log(Answer("exchange rate", "no_match", 0.0), guild_id=GUILD)
+    store.queries.log(Answer("secret question", "no_match", 0.0), guild_id=OTHER)
     report = guild_gaps(store, GUILD, utc("2026-03-02 11:00"), 1, matcher(store))
     assert [g.text for g in report.unanswered] == ["exchange rate"]
     assert guild_gaps(store, GUILD, utc("2026-03-05 11:00"), 1, None).unanswered == ()
@@ -197,7 +196,7 @@ def test_guild_gaps_keeps_servers_apart(store: FactStore, clock: Clock) -> None:
 def test_window_never_inverts(store: FactStore) -> None:
     """A digest whose last window ended after this slot (a /digest now) gets an empty
     window rather than an error."""
-    settings = store.digest_settings(GUILD)
+    settings = store.digests.settings(GUILD)
     assert settings is not None
     (due,) = plan(store, utc("2026-03-01 08:00")).due
     late = prepare(store, settings, due.period, until=utc("2026-03-01 12:00"))

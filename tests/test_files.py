@@ -6,7 +6,7 @@ import json
 import shutil
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,6 @@ from knowledge.curation.export import fact_to_toml, write_fact_files
 from knowledge.curation.files import (
     FactSet,
     check_seeds,
-    fact_from_dict,
-    fact_to_dict,
     load_fact_bytes,
     load_fact_file,
     load_seeds,
@@ -28,6 +26,7 @@ from knowledge.curation.sources import load_documents, load_glossary
 from knowledge.curation.tomlfile import MAX_FILE_BYTES
 from knowledge.errors import Problem, ValidationError
 from knowledge.models import Document, Fact, Glossary, Source
+from knowledge.store.rows import fact_from_state, fact_state
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "data" / "files" / "seeds"
@@ -500,36 +499,6 @@ def test_fact_to_toml_writes_only_what_the_file_format_holds() -> None:
     assert "published = 2025-10-01" in text
 
 
-MISSING = object()
-BAD_DICTS: list[tuple[str, object, str | None]] = [
-    # (case, changes to a valid fact's dict (MISSING deletes), field named by the problem)
-    ("not an object", ["id"], None),
-    ("missing as_of", {"as_of": MISSING}, "as_of"),
-    ("as_of not ISO", {"as_of": "04/11/2025"}, "as_of"),
-    ("as_of a datetime string", {"as_of": "2025-11-04T10:00:00"}, "as_of"),
-    ("status unknown", {"status": "deleted"}, "status"),
-    ("locked not a bool", {"locked": "yes"}, "locked"),
-    ("rev a bool", {"rev": True}, "rev"),
-    ("unknown field", {"colour": "red"}, "colour"),
-    ("source not an object", {"sources": ["x"]}, "sources[0]"),
-    ("source date wrong", {"sources": [{"quote": "q", "published": 3}]}, "sources[0].published"),
-]
-
-
-@pytest.mark.parametrize(
-    ("data", "field"), [pytest.param(d, f, id=case) for case, d, f in BAD_DICTS]
-)
-def test_fact_from_dict_rejects_wrong_shapes(data: object, field: str | None) -> None:
-    """fact_from_dict names the field of a wrongly shaped value."""
-    bad = data
-    if isinstance(data, dict):
-        merged = {**fact_to_dict(load_seeds(FIXTURE).facts[0]), **data}
-        bad = {key: value for key, value in merged.items() if value is not MISSING}
-    with pytest.raises(ValidationError) as caught:
-        fact_from_dict(bad, {})  # type: ignore[arg-type]
-    assert field in [p.field for p in caught.value.problems], describe(caught.value.problems)
-
-
 # --------------------------------------------------------------------------- property tests
 
 HYP_DOC = Document(
@@ -625,19 +594,10 @@ def test_fact_to_toml_round_trips(fact_list: list[Fact]) -> None:
     st.booleans(),
     st.integers(0, 10_000),
 )
-def test_fact_to_dict_round_trips_through_json(
+def test_fact_state_round_trips_through_json(
     fact: Fact, status: str, locked: bool, rev: int
 ) -> None:
-    """fact_to_dict is JSON-able and fact_from_dict restores the fact exactly."""
+    """A fact read from a file is JSON-able as a revision keeps it, and restored exactly."""
     fact = replace(fact, status=status, locked=locked, rev=rev)  # type: ignore[arg-type]
-    data = json.loads(json.dumps(fact_to_dict(fact)))
-    assert fact_from_dict(data, DOCS) == fact
-    assert fact_from_dict(data, {}) == fact  # an unknown document keeps the stored description
-
-
-def test_datetime_is_not_a_date_in_dicts() -> None:
-    """A datetime never passes for a date, even though it is a subclass of date."""
-    fact = load_seeds(FIXTURE).facts[0]
-    data = {**fact_to_dict(fact), "as_of": datetime(2025, 11, 4, 10).isoformat()}
-    with pytest.raises(ValidationError, match="as_of"):
-        fact_from_dict(data, {})
+    data = json.loads(json.dumps(fact_state(fact)))
+    assert fact_from_state(data, rev=rev) == fact

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,7 +19,8 @@ from knowledge.digest.gaps import (
 )
 from knowledge.matching.matcher import Matcher
 from knowledge.models import Answer, AnswerStatus, FeedbackCount, QueryRecord
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 
 NOW = datetime(2026, 3, 29, 12, tzinfo=UTC)
 
@@ -172,13 +173,17 @@ def test_each_phrasing_is_asked_once() -> None:
 
 
 @pytest.fixture
-def store() -> Iterator[FactStore]:
-    """A store with the sample facts and a week of unanswered questions."""
-    db = open_db(":memory:")
+def clock() -> Callable[[], datetime]:
+    """The store's clock: an hour later at each reading, ending before NOW."""
     clock_times = iter(NOW - timedelta(hours=100 - i) for i in range(100))
-    s = FactStore(db, clock=lambda: next(clock_times))
-    s.put_documents([BRIEF])
-    s.sync([], FACTS, actor="seed")
+    return lambda: next(clock_times)
+
+
+@pytest.fixture
+def store(store: FactStore) -> FactStore:
+    """The shared store, with the sample facts and a week of unanswered questions."""
+    s = store
+    s.sync([BRIEF], FACTS, actor="seed")
     for text in (
         "who leads Boko Haram",
         "Who leads Boko Haram?",
@@ -187,25 +192,23 @@ def store() -> Iterator[FactStore]:
         "Togo population",
         "exchange rate",
     ):
-        s.log_query(Answer(text, "no_match", 20.0), guild_id=1)
-    yield s
-    db.close()
+        s.queries.log(Answer(text, "no_match", 20.0), guild_id=1)
+    return s
 
 
 def run_gaps(store: FactStore) -> dict[str, int]:
     """Gaps of the store's last week, with a matcher over its current facts."""
     matcher = Matcher(store.facts(), GLOSSARY)
-    return {g.text: g.count for g in gaps(store.queries(), matcher, days=7, now=NOW)}
+    return {g.text: g.count for g in gaps(store.queries.records(), matcher, days=7, now=NOW)}
 
 
 def test_gaps_with_store_and_matcher() -> None:
     """Questions group and carry the closest facts from the matcher."""
     db = open_db(":memory:")
     s = FactStore(db, clock=lambda: NOW - timedelta(hours=1))
-    s.put_documents([BRIEF])
-    s.sync([], FACTS, actor="seed")
-    s.log_query(Answer("who leads Boko Haram", "no_match", 20.0))
-    (gap,) = gaps(s.queries(), Matcher(s.facts(), GLOSSARY), days=1, now=NOW)
+    s.sync([BRIEF], FACTS, actor="seed")
+    s.queries.log(Answer("who leads Boko Haram", "no_match", 20.0))
+    (gap,) = gaps(s.queries.records(), Matcher(s.facts(), GLOSSARY), days=1, now=NOW)
     assert "jnim-leadership" in [alt.id for alt in gap.closest]
     db.close()
 
@@ -221,14 +224,14 @@ def test_closing_a_gap_with_a_key(store: FactStore) -> None:
 
 def test_gap_report_lists_negative_feedback(store: FactStore) -> None:
     """The report holds the unanswered questions and the facts people voted down."""
-    store.record_feedback(1, 10, -1, fact_id="kayes")
-    store.record_feedback(1, 11, -1, fact_id="kayes")
-    store.record_feedback(2, 10, 1, fact_id="kayes")
-    store.record_feedback(3, 10, 1, fact_id="fuel-imports")
+    store.feedback.record(1, 10, -1, fact_id="kayes")
+    store.feedback.record(1, 11, -1, fact_id="kayes")
+    store.feedback.record(2, 10, 1, fact_id="kayes")
+    store.feedback.record(3, 10, 1, fact_id="fuel-imports")
     report = gap_report(
-        store.queries(),
+        store.queries.records(),
         Matcher(store.facts(), GLOSSARY),
-        store.feedback_summary(NOW - timedelta(days=7)),
+        store.feedback.summary(NOW - timedelta(days=7)),
         store.facts(),
         days=7,
         now=NOW,

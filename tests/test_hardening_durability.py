@@ -67,7 +67,7 @@ def test_the_desks_connection_is_configured_for_durability(
     db: Path, pragma: str, expected: object
 ) -> None:
     """F1 on the connection the CLI and the bot's store thread get from open_desk (the unit
-    test of open_db is in test_store)."""
+    test of open_db is in store/test_db)."""
     desk = open_desk(db, BUNDLED_SEEDS)
     try:
         assert desk.store.db.conn.execute(f"PRAGMA {pragma}").fetchone()[0] == expected

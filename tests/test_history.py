@@ -18,7 +18,7 @@ from knowledge.curation.history import (
     revision_to_text,
 )
 from knowledge.models import Revision, Source
-from knowledge.store.facts import fact_state
+from knowledge.store.rows import fact_state
 
 FACT = replace(FACTS[0], review_by=date(2026, 2, 1), rev=1)
 LONG = (

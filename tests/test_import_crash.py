@@ -23,7 +23,8 @@ from bot.paths import BUNDLED_SEEDS
 from knowledge.curation.export import fact_to_toml
 from knowledge.desk import load_seed_dir
 from knowledge.models import Fact, Source
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 
 TRIALS = 20
 GENERATED = 2000  # 660 KB of TOML; its transaction outgrows SQLite's page cache and

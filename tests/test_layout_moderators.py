@@ -29,7 +29,7 @@ from knowledge.render.parts import (
     FIELD_VALUE_LIMIT,
     embed_within_limits,
 )
-from knowledge.store.facts import fact_state
+from knowledge.store.rows import fact_state
 
 FACT = replace(FACTS[0], rev=1)
 MENTIONS = ("@everyone", "@here", "<@1", "<@&1")

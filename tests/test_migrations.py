@@ -11,7 +11,8 @@ import pytest
 import sqlite_utils
 
 from knowledge.errors import SchemaError
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
 from knowledge.store.migrations import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -207,7 +208,7 @@ def test_upgrading_a_v1_database_keeps_every_row(db: sqlite_utils.Database) -> N
     assert after["salts"][0][0] == "feedback" and len(after["salts"][0][1]) == 32
     store = FactStore(db)
     assert store.get("f").keys == ("a key",)
-    assert store.digest_settings(1) is None and store.queries()[0].query == "q"
+    assert store.digests.settings(1) is None and store.queries.records()[0].query == "q"
 
 
 def test_each_database_gets_its_own_salt(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from storekit import dump, put_documents
 
 from bot.async_store import AsyncDesk
 from knowledge.curation.curator import Curator, Outcome
@@ -23,7 +24,9 @@ from knowledge.curation.drafts import form_values, parse_form
 from knowledge.desk import Desk
 from knowledge.errors import EditConflict, FactLocked
 from knowledge.models import Document, Fact, Glossary, Source
-from knowledge.store.facts import FactStore, fact_from_state, fact_state, open_db
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+from knowledge.store.rows import fact_from_state, fact_state
 
 DOC = Document(
     id="brief",
@@ -57,35 +60,15 @@ IDS = ("alpha", "beta", "gamma")
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    """The database file, prepared with the brief and three facts."""
+    """The database file, prepared with the brief and three facts (``db`` opens it)."""
     path = tmp_path / "sitrep.db"
     db = open_db(path)
     store = FactStore(db)
-    store.put_documents([DOC])
+    put_documents(store, [DOC])
     for fact_id in IDS:
         store.add(fact(fact_id), actor="seed")
     db.close()
     return path
-
-
-@pytest.fixture
-def db(db_path: Path) -> Iterator[sqlite_utils.Database]:
-    """A connection to the prepared database."""
-    database = open_db(db_path)
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def store(db: sqlite_utils.Database) -> FactStore:
-    """The store over the prepared database."""
-    return FactStore(db)
-
-
-def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, to compare logical states."""
-    names = [r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {n: db.conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2').fetchall() for n in names}
 
 
 def fresh_view(path: Path) -> tuple[list[tuple[Any, ...]], int]:
@@ -267,7 +250,7 @@ def test_two_connections_writing_at_once_end_as_a_serial_order(
     # The same writes, one after another in the order the revisions record, give the same facts.
     replay_db = open_db(":memory:")
     replay = FactStore(replay_db)
-    replay.put_documents([DOC])
+    put_documents(replay, [DOC])
     for fact_id in IDS:
         replay.add(fact(fact_id), actor="seed")
     for reason in ours:
@@ -293,7 +276,7 @@ async def test_fifty_simultaneous_edits_through_the_desk(tmp_path: Path) -> None
     gathered at once on the AsyncDesk: all succeed, none is lost, and the revisions chain."""
     path = tmp_path / "desk.db"
     setup = FactStore(open_db(path))
-    setup.put_documents([DOC])
+    put_documents(setup, [DOC])
     for fact_id in MANY:
         setup.add(fact(fact_id), actor="seed")
     stale = {fact_id: setup.get(fact_id) for fact_id in MANY}  # forms opened before the rush

@@ -177,7 +177,7 @@ class DigestCog(commands.Cog, name="Digest"):
         guild_id, actor = channel.guild.id, actor_of(interaction.user)
 
         def save(desk: DeskAPI) -> DigestSettings:
-            return desk.store.set_digest(
+            return desk.store.digests.set(
                 guild_id,
                 channel_id=channel.id,
                 schedule=schedule,
@@ -224,12 +224,12 @@ class DigestCog(commands.Cog, name="Digest"):
         guild_id, actor = guild_of(interaction), actor_of(interaction.user)
 
         def turn_off(desk: DeskAPI) -> bool:
-            current = desk.store.digest_settings(guild_id)
+            current = desk.store.digests.settings(guild_id)
             if current is None:
                 raise DigestNotConfigured(guild_id)
             if not current.enabled:
                 return False
-            desk.store.disable_digest(guild_id, "turned off with /digest off", actor=actor)
+            desk.store.digests.disable(guild_id, "turned off with /digest off", actor=actor)
             return True
 
         if not await destination.soon(self.bot.store.run(turn_off)):
@@ -250,7 +250,7 @@ class DigestCog(commands.Cog, name="Digest"):
         now = discord.utils.utcnow()
 
         def build(desk: DeskAPI) -> tuple[DigestSettings | None, Prepared]:
-            settings = desk.store.digest_settings(guild_id)
+            settings = desk.store.digests.settings(guild_id)
             return settings, preview_digest(
                 desk.store, guild_id, settings, now, matcher=desk_matcher(desk)
             )

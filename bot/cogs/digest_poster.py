@@ -323,7 +323,7 @@ class DigestPoster:
             now = discord.utils.utcnow()
 
             def choose(desk: DeskAPI) -> tuple[DigestSettings | None, Chosen | None]:
-                settings = desk.store.digest_settings(guild_id)
+                settings = desk.store.digests.settings(guild_id)
                 if settings is None or not settings.enabled:
                     return settings, None
                 return settings, manual_period(desk.store, settings, now)
@@ -366,7 +366,7 @@ class DigestPoster:
         """Resolve the channel, check safety, build, post the parts not yet posted, record."""
         guild_id = settings.guild_id
         store = self.bot.store
-        if not manual and await store.run(lambda d: d.store.digest_posted(guild_id, key)):
+        if not manual and await store.run(lambda d: d.store.digests.posted(guild_id, key)):
             return Delivery("settled", key)  # /digest now took it while this pass waited
         try:
             channel = await self._channel(settings)
@@ -498,7 +498,7 @@ class DigestPoster:
         log.error("guild %d: %s; turning the digest off", guild_id, note)
 
         def off(desk: DeskAPI) -> None:
-            desk.store.disable_digest(guild_id, note, actor="sitrep")
+            desk.store.digests.disable(guild_id, note, actor="sitrep")
             record_failed(desk.store, guild_id, key, note)
 
         await self.bot.store.run(off)

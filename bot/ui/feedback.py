@@ -3,7 +3,7 @@
 The buttons are ``DynamicItem``s whose ``custom_id`` carries the vote and the fact
 (``sitrep:fb:up:jnim-leadership``); the answer message is the one clicked on. Any running bot
 can take a click on any answer it ever posted. The store keeps the vote against a keyed hash
-of (message, user), never the user (``FactStore.record_feedback``); the digest and
+of (message, user), never the user (``FactStore.feedback.record``); the digest and
 ``/fact gaps`` list the facts people voted down.
 """
 

@@ -89,17 +89,6 @@ def _source_table(source: Source) -> dict[str, Any]:
     return table
 
 
-def _source_to_dict(source: Source) -> dict[str, Any]:
-    return {
-        "quote": source.quote,
-        "document": source.document,
-        "title": source.title,
-        "publisher": source.publisher,
-        "published": source.published.isoformat() if source.published else None,
-        "url": source.url,
-    }
-
-
 def _index_toml(documents: Sequence[Document], names: Sequence[str]) -> str:
     chunks = []
     for doc, name in zip(documents, names, strict=True):

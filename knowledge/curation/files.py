@@ -32,8 +32,7 @@ from typing import Any, Final
 
 from .. import validation
 from ..errors import Problem, ValidationError
-from ..models import Document, Fact, FactStatus, Glossary, Source
-from .export import _source_to_dict
+from ..models import Document, Fact, Glossary, Source
 from .sources import _read_glossary, _read_index
 from .tomlfile import (
     MAX_FILE_BYTES,
@@ -53,9 +52,6 @@ _FACT_FIELDS: Final = ("id", "title", "answer", "keys", "tags", "as_of", "review
 _FACT_REQUIRED: Final = ("id", "title", "answer", "keys", "tags", "as_of", "sources")
 _DOC_SOURCE_FIELDS: Final = ("source", "quote")
 _URL_SOURCE_FIELDS: Final = ("url", "title", "publisher", "published", "quote")
-_DICT_FIELDS: Final = (*_FACT_FIELDS, "status", "locked", "rev")
-_DICT_SOURCE_FIELDS: Final = ("quote", "document", "title", "publisher", "published", "url")
-_STATUSES: Final[tuple[FactStatus, ...]] = ("active", "retired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,75 +111,33 @@ def load_seeds(root: Path, *, today: date | None = None) -> FactSet:
     return fact_set
 
 
-def fact_to_dict(fact: Fact) -> dict[str, Any]:
-    """The whole fact as JSON-able data (dates as ISO strings); ``fact_from_dict`` inverts it."""
-    return {
-        "id": fact.id,
-        "title": fact.title,
-        "answer": fact.answer,
-        "keys": list(fact.keys),
-        "tags": list(fact.tags),
-        "as_of": fact.as_of.isoformat(),
-        "review_by": fact.review_by.isoformat() if fact.review_by else None,
-        "sources": [_source_to_dict(source) for source in fact.sources],
-        "status": fact.status,
-        "locked": fact.locked,
-        "rev": fact.rev,
-    }
-
-
-def fact_from_dict(data: Mapping[str, Any], documents: Mapping[str, Document]) -> Fact:
-    """Rebuild a fact from ``fact_to_dict`` data; raises ValidationError on a wrong shape or type.
-
-    Checks the shape only (fields, types, dates), so an old revision still loads after the
-    rules have tightened: run ``validation.fact_problem_list`` for the content rules. A source
-    naming a known document takes title, publisher, date and url from that document, as a
-    fact file's would.
-    """
-    if not isinstance(data, Mapping):
-        raise ValidationError([Problem(f"a fact must be an object, not {_kind(data)}")])
-    notes = _Notes()
-    fact = _fact_from_raw(data, documents, notes, from_file=False)
-    fact_id = data.get("id") if isinstance(data.get("id"), str) else None
-    _raise_if([Problem(msg, fact_id=fact_id or None, field=f) for f, msg in notes.issues])
-    return fact
-
-
 # --------------------------------------------------------------------------- facts
 
 
 def _fact_from_raw(
-    raw: Mapping[str, Any], documents: Mapping[str, Document], notes: _Notes, *, from_file: bool
+    raw: Mapping[str, Any], documents: Mapping[str, Document], notes: _Notes
 ) -> Fact:
-    """A Fact from a fact-file table or ``fact_to_dict`` data, noting every shape problem.
+    """A Fact from a fact-file table, noting every shape problem.
 
     Missing or mistyped values get harmless placeholders so the fact can still go through
     the shared rules; the notes cover those fields, so they are reported once.
     """
     r = _Reader(raw, notes)
-    if from_file:
-        r.fields(_FACT_FIELDS, _FACT_REQUIRED)
-    else:
-        r.fields(_DICT_FIELDS, ("id", "title", "answer", "as_of", "sources"))
-    iso = not from_file
-    fact = Fact(
+    r.fields(_FACT_FIELDS, _FACT_REQUIRED)
+    # status, locked and rev belong to the store, not to the file format
+    return Fact(
         id=r.text("id"),
         title=r.text("title"),
         answer=r.text("answer"),
-        as_of=r.day("as_of", iso=iso) or date.min,
-        sources=_sources(r, documents, from_file=from_file),
+        as_of=r.day("as_of") or date.min,
+        sources=_sources(r, documents),
         keys=r.texts("keys"),
         tags=r.texts("tags"),
-        review_by=r.day("review_by", iso=iso),
+        review_by=r.day("review_by"),
     )
-    if from_file:  # status, locked and rev belong to the store, not to the file format
-        return fact
-    return replace(fact, status=_status(r), locked=_flag(r, "locked"), rev=_rev(r))
 
 
-def _sources(
-    r: _Reader, documents: Mapping[str, Document], *, from_file: bool
-) -> tuple[Source, ...]:
+def _sources(r: _Reader, documents: Mapping[str, Document]) -> tuple[Source, ...]:
     value = r.raw.get("sources", [])
     if not isinstance(value, list):
         r.note("sources", f"sources must be a list of [[fact.sources]] tables, not {_kind(value)}")
@@ -195,8 +149,7 @@ def _sources(
             out.append(Source(quote=""))  # keeps later sources at their index
             continue
         sub = _Reader(item, r.notes, r.path(f"sources[{i}]"))
-        read = _file_source if from_file else _dict_source
-        out.append(read(sub, documents))
+        out.append(_file_source(sub, documents))
     return tuple(out)
 
 
@@ -221,71 +174,21 @@ def _file_source(r: _Reader, documents: Mapping[str, Document]) -> Source:
         quote=r.text("quote"),
         title=r.text("title"),
         publisher=r.text("publisher"),
-        published=r.day("published", iso=False),
+        published=r.day("published"),
         url=r.text("url"),
     )
 
 
-def _dict_source(r: _Reader, documents: Mapping[str, Document]) -> Source:
-    r.fields(_DICT_SOURCE_FIELDS, ("quote",))
-    document = r.raw.get("document")
-    if document is not None:
-        return _document_source(r.text("quote"), r.text("document"), documents, fallback=r)
-    return Source(
-        quote=r.text("quote"),
-        title=r.text("title"),
-        publisher=r.text("publisher"),
-        published=r.day("published", iso=True),
-        url=r.text("url"),
-    )
-
-
-def _document_source(
-    quote: str, doc_id: str, documents: Mapping[str, Document], fallback: _Reader | None = None
-) -> Source:
+def _document_source(quote: str, doc_id: str, documents: Mapping[str, Document]) -> Source:
     """A document-backed source, described by its document (so renderers need no lookup).
 
-    An unknown document leaves the description as stored (``fallback``) or empty; the
-    validation rules then report the unknown id.
+    An unknown document leaves the description empty; the validation rules then report the
+    unknown id.
     """
     doc = documents.get(doc_id)
     if doc is not None:
         return Source(quote, doc_id, doc.title, doc.publisher, doc.published, doc.url)
-    if fallback is None:
-        return Source(quote=quote, document=doc_id)
-    return Source(
-        quote,
-        doc_id,
-        fallback.text("title"),
-        fallback.text("publisher"),
-        fallback.day("published", iso=True),
-        fallback.text("url"),
-    )
-
-
-def _status(r: _Reader) -> FactStatus:
-    value = r.raw.get("status", "active")
-    for status in _STATUSES:
-        if value == status:
-            return status
-    r.note("status", f"status must be one of {', '.join(_STATUSES)}, not {value!r}")
-    return "active"
-
-
-def _flag(r: _Reader, key: str) -> bool:
-    value = r.raw.get(key, False)
-    if isinstance(value, bool):
-        return value
-    r.note(key, f"{key} must be true or false, not {_kind(value)}")
-    return False
-
-
-def _rev(r: _Reader) -> int:
-    value = r.raw.get("rev", 0)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    r.note("rev", f"rev must be a whole number of at least 0, not {value!r}")
-    return 0
+    return Source(quote=quote, document=doc_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +238,7 @@ def _read_fact_data(
             problems.append(Problem(f"each fact must be a table, not {_kind(item)}", name, line))
             continue
         notes = _Notes()
-        fact = _fact_from_raw(item, documents, notes, from_file=True)
+        fact = _fact_from_raw(item, documents, notes)
         entry = _Entry(fact, name, outline, table, item)
         found = [entry.problem(fld, message) for fld, message in notes.issues]
         found += [

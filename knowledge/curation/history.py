@@ -1,6 +1,6 @@
 """Revisions as people read them: who changed what, when, as a compact diff.
 
-A revision keeps a fact's full state before and after (see ``store.fact_state``); this
+A revision keeps a fact's full state before and after (see ``store.rows.fact_state``); this
 module compares the two field by field. Text fields show only the changed words with a
 little context, lists show the items added and removed, and flags show ``old → new``. The
 result is plain lines in the ``diff`` convention (``-`` removed, ``+`` added), which a

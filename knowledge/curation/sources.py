@@ -86,7 +86,7 @@ def _document(raw: Mapping[str, Any], base: Path, notes: _Notes) -> Document:
         id=r.text("id"),
         title=r.text("title"),
         publisher=r.text("publisher"),
-        published=r.day("published", iso=False),
+        published=r.day("published"),
         url=r.text("url"),
     )
     for fld, message in _document_problems(doc):

@@ -18,7 +18,6 @@ from ..errors import Problem, ValidationError
 
 MAX_FILE_BYTES: Final = 1024 * 1024  # fact, index and glossary files
 MAX_DOCUMENT_BYTES: Final = 4 * 1024 * 1024  # a document's text
-_ISO_DATE_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BOM: Final = b"\xef\xbb\xbf"
 # --------------------------------------------------------------------------- reading files
 
@@ -352,25 +351,18 @@ class _Reader:
                 self.note(f"{key}[{i}]", f"{key}[{i}] must be text, not {_kind(item)}")
         return tuple(item if isinstance(item, str) else "" for item in value)
 
-    def day(self, key: str, *, iso: bool) -> date | None:
-        """A date: a TOML date in files, a YYYY-MM-DD string in JSON-able data."""
+    def day(self, key: str) -> date | None:
+        """A date, written as a TOML date."""
         value = self.raw.get(key)
         if value is None:
             return None
-        if iso and isinstance(value, str) and _ISO_DATE_RE.match(value):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        elif not iso and isinstance(value, date) and not isinstance(value, datetime):
+        if isinstance(value, date) and not isinstance(value, datetime):
             return value
-        self.note(key, _date_message(key, value, iso=iso))
+        self.note(key, _date_message(key, value))
         return None
 
 
-def _date_message(key: str, value: object, *, iso: bool) -> str:
-    if iso:
-        return f"{key} must be a date as text, YYYY-MM-DD, not {value!r}"
+def _date_message(key: str, value: object) -> str:
     if isinstance(value, datetime):
         return f"{key} must be a date without a time of day, like 2025-11-04"
     if isinstance(value, str):

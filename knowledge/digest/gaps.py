@@ -176,7 +176,7 @@ def gap_report(
 ) -> GapReport:
     """Unanswered question families (see :func:`gaps`) and facts with negative feedback.
 
-    ``feedback`` should cover the same window (``FactStore.feedback_summary(since=...)``).
+    ``feedback`` should cover the same window (``FactStore.feedback.summary(since=...)``).
     """
     return GapReport(
         unanswered=tuple(gaps(queries, matcher, days=days, now=now, limit=limit)),

@@ -12,8 +12,8 @@ without Discord:
 * :func:`manual_period` decides which period ``/digest now`` takes (see its docstring).
 
 Windows: a scheduled digest covers ``[since, slot)``, where ``since`` is where the last
-posted (or skipped-as-empty) digest ended (:meth:`FactStore.digest_since`), or one period
-back for the first one. Ending at the slot rather than at the moment of posting keeps the
+posted (or skipped-as-empty) digest ended (``store.digests.since``), or one period back for
+the first one. Ending at the slot rather than at the moment of posting keeps the
 window of a period fixed, so a retry after a failure says the same thing. Periods skipped
 after downtime record no window end, so the digest posted after them covers them too.
 """
@@ -76,8 +76,8 @@ def plan(store: FactStore, now: datetime) -> Plan:
     due: list[DueDigest] = []
     upcoming: list[datetime] = []
     broken: list[tuple[int, str]] = []
-    for settings in store.all_digest_settings(enabled_only=True):
-        last = store.last_digest_run(settings.guild_id)
+    for settings in store.digests.all_settings(enabled_only=True):
+        last = store.digests.last_run(settings.guild_id)
         try:
             period, skipped = due_periods(settings, now, last.period_key if last else None)
             upcoming.append(next_slot(settings, now))
@@ -101,12 +101,12 @@ def manual_period(
     ``None`` when that next period is already settled (``/digest now`` ran already since
     the last slot): the caller refuses rather than swallow yet another scheduled digest.
     """
-    last = store.last_digest_run(settings.guild_id)
+    last = store.digests.last_run(settings.guild_id)
     period, skipped = due_periods(settings, now, last.period_key if last else None)
     if period is not None:
         return period, tuple(skipped)
     upcoming = period_for(settings, next_slot(settings, now))
-    if store.digest_posted(settings.guild_id, upcoming.key):
+    if store.digests.posted(settings.guild_id, upcoming.key):
         return None
     return upcoming, ()
 
@@ -127,9 +127,11 @@ def prepare(
     """
     guild = settings.guild_id
     for old in skipped:
-        store.record_digest_run(guild, old.key, "skipped", note=SKIPPED_NOTE.format(key=period.key))
+        store.digests.record_run(
+            guild, old.key, "skipped", note=SKIPPED_NOTE.format(key=period.key)
+        )
     end = period.start if until is None else until
-    since = store.digest_since(guild) or previous_period(settings, period).start
+    since = store.digests.since(guild) or previous_period(settings, period).start
     return _build(store, guild, settings.timezone, period.key, (min(since, end), end), matcher)
 
 
@@ -145,7 +147,7 @@ def preview(
 
     Without settings the window is the last day, dated in UTC.
     """
-    since = store.digest_since(guild_id) or now - timedelta(days=1)
+    since = store.digests.since(guild_id) or now - timedelta(days=1)
     zone = "UTC" if settings is None else settings.timezone
     return _build(store, guild_id, zone, PREVIEW_KEY, (min(since, now), now), matcher)
 
@@ -154,21 +156,21 @@ def record_posted(
     store: FactStore, guild_id: int, prepared: Prepared, message_id: int | None, note: str = ""
 ) -> bool:
     """Record a sent digest; ``False`` if the period was already settled."""
-    return store.record_digest_run(
+    return store.digests.record_run(
         guild_id, prepared.key, "posted", message_id, note, covered_until=prepared.until
     )
 
 
 def record_empty(store: FactStore, guild_id: int, prepared: Prepared) -> bool:
     """Record an empty period that was not posted (skip empty); its window counts as covered."""
-    return store.record_digest_run(
+    return store.digests.record_run(
         guild_id, prepared.key, "skipped", note=EMPTY_NOTE, covered_until=prepared.until
     )
 
 
 def record_failed(store: FactStore, guild_id: int, key: str, note: str) -> bool:
     """Record a failed attempt at a period; the period stays open for another attempt."""
-    return store.record_digest_run(guild_id, key, "failed", note=note)
+    return store.digests.record_run(guild_id, key, "failed", note=note)
 
 
 def guild_gaps(
@@ -176,7 +178,7 @@ def guild_gaps(
 ) -> GapReport:
     """The gap report of one server's questions and votes over the last ``days`` days."""
     since = now - timedelta(days=days)
-    inputs = store.digest_inputs(since, now + timedelta(microseconds=1), guild_id=guild_id)
+    inputs = store.digests.inputs(since, now + timedelta(microseconds=1), guild_id=guild_id)
     return gap_report(
         inputs.queries, matcher, inputs.feedback, inputs.facts, days=days, now=now, limit=None
     )
@@ -195,7 +197,7 @@ def _build(
     since, until = window
     zone = ZoneInfo(timezone)
     local_since, local_until = since.astimezone(zone), until.astimezone(zone)
-    inputs = store.digest_inputs(since, until, guild_id=guild_id)
+    inputs = store.digests.inputs(since, until, guild_id=guild_id)
     digest = build_digest(
         inputs, since=local_since, until=local_until, today=local_until.date(), matcher=matcher
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, Literal
@@ -30,6 +29,7 @@ from ..documents.models import (
 )
 from ..documents.passages import content_hash, split_passages
 from ..errors import DocumentNotFound
+from .db import Transactions
 
 IngestOutcome = Literal["added", "new version", "unchanged", "restored"]
 
@@ -111,20 +111,9 @@ class DocumentStore:
         from .migrations import migrate  # here, not at the top: migrations import this module
 
         migrate(db)  # nothing is written when the schema is current
+        self._tx = Transactions(db)
         self._conn = db.conn
         self._clock = clock
-
-    @contextmanager
-    def _transaction(self, mode: str) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        conn.execute(f"BEGIN {mode}")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -134,7 +123,7 @@ class DocumentStore:
         """Store a document (or its new version) and its passages, in one transaction."""
         digest = content_hash(read.text)
         at = self._clock().isoformat()
-        with self._transaction("IMMEDIATE") as conn:
+        with self._tx.writing() as conn:
             current = conn.execute(
                 "SELECT version, status FROM source_documents WHERE id = ?", (meta.id,)
             ).fetchone()
@@ -171,7 +160,7 @@ class DocumentStore:
     def remove(self, document_id: str, *, actor: str) -> bool:
         """Stop a document answering (soft: text and passages stay); False if already removed."""
         at = self._clock().isoformat()
-        with self._transaction("IMMEDIATE") as conn:
+        with self._tx.writing() as conn:
             version, status = self._current(conn, document_id)
             if status == DOCUMENT_REMOVED:
                 return False

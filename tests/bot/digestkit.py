@@ -92,11 +92,11 @@ class Team:
     async def runs(self) -> list[DigestRun]:
         """The guild's recorded digest periods."""
         guild_id = self.world.guild.id
-        return await self.bot.store.run(lambda d: d.store.digest_runs(guild_id))
+        return await self.bot.store.run(lambda d: d.store.digests.runs(guild_id))
 
     async def settings(self) -> DigestSettings | None:
         guild_id = self.world.guild.id
-        return await self.bot.store.run(lambda d: d.store.digest_settings(guild_id))
+        return await self.bot.store.run(lambda d: d.store.digests.settings(guild_id))
 
     async def until(self, moment: datetime) -> None:
         """Advance the virtual clock to ``moment``."""

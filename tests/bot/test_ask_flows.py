@@ -428,7 +428,7 @@ async def test_every_question_is_logged_with_place_never_person(world: World) ->
     await world.alice.slash(world.channel, "ask", query="who leads JNIM")
     await world.alice.send(world.channel, "!ask who leads Boko Haram")
     await world.bob.send(world.channel, f"{world.bot.user.mention} fuel imports")  # type: ignore[union-attr]
-    records = await world.bot.store.run(lambda desk: desk.store.queries())  # type: ignore[attr-defined]
+    records = await world.bot.store.run(lambda desk: desk.store.queries.records())  # type: ignore[attr-defined]
     assert [r.query for r in records] == ["who leads JNIM", "who leads Boko Haram", "fuel imports"]
     assert {(r.guild_id, r.channel_id) for r in records} == {(world.guild.id, world.channel.id)}
     rows = await world.bot.store.run(

@@ -45,7 +45,7 @@ async def answer(team: Team) -> Any:
 
 
 async def summary(team: Team) -> list[FeedbackCount]:
-    return await team.bot.store.run(lambda d: d.store.feedback_summary())
+    return await team.bot.store.run(lambda d: d.store.feedback.summary())
 
 
 async def test_answers_carry_vote_buttons_misses_do_not(team: Team) -> None:

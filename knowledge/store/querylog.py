@@ -1,0 +1,93 @@
+"""The query log: every question asked and the bot's verdict, never who asked.
+
+The gaps report and the digest read it; logging a question is not a change of the fact set,
+so it does not move the ``changes`` counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..models import Answer, AnswerStatus, QueryRecord
+from .db import Transactions, window
+from .rows import iso_time
+
+MAX_LOGGED_QUERY = 1000
+_QUERY_COLUMNS = "id, at, query, status, fact_id, score, guild_id, channel_id"
+
+
+class QueryLog:
+    """The ``queries`` table: log a question, read the questions of a window."""
+
+    def __init__(self, tx: Transactions, clock: Callable[[], datetime]) -> None:
+        """Write through ``tx``; ``clock`` stamps each logged question."""
+        self._tx = tx
+        self._clock = clock
+
+    def log(
+        self, answer: Answer, *, guild_id: int | None = None, channel_id: int | None = None
+    ) -> None:
+        """Record a question and the bot's verdict (never who asked)."""
+        # The raw query may hold lone surrogates (SQLite would refuse them) or be huge.
+        text = answer.query[:MAX_LOGGED_QUERY].encode("utf-8", "replace").decode("utf-8")
+        fact_id = answer.fact.id if answer.fact is not None else None
+        with self._tx.writing() as conn:
+            conn.execute(
+                "INSERT INTO queries (at, query, status, fact_id, score, guild_id, channel_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    iso_time(self._clock()),
+                    text,
+                    answer.status,
+                    fact_id,
+                    float(answer.score),
+                    guild_id,
+                    channel_id,
+                ),
+            )
+
+    def records(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        guild_id: int | None = None,
+    ) -> list[QueryRecord]:
+        """Logged queries, oldest first: at or after ``since`` and before ``until`` if given.
+
+        Only those of ``guild_id`` when given. A naive time is taken as UTC, like every time
+        the store records.
+        """
+        where, times = window(since, until)
+        params: tuple[Any, ...] = times
+        if guild_id is not None:
+            where += " AND guild_id = ?" if where else " WHERE guild_id = ?"
+            params = (*times, guild_id)
+        rows = self._tx.conn.execute(
+            f"SELECT {_QUERY_COLUMNS} FROM queries{where} ORDER BY id", params
+        ).fetchall()
+        return [_query_from_row(row) for row in rows]
+
+
+def _answer_status(value: object) -> AnswerStatus:
+    if value == "answered":
+        return "answered"
+    if value == "no_match":
+        return "no_match"
+    raise ValueError(f"unknown answer status {value!r}")
+
+
+def _query_from_row(row: Sequence[Any]) -> QueryRecord:
+    query_id, at, query, status, fact_id, score, guild_id, channel_id = row
+    return QueryRecord(
+        id=int(query_id),
+        at=datetime.fromisoformat(at),
+        query=query,
+        status=_answer_status(status),
+        fact_id=fact_id,
+        score=float(score),
+        guild_id=guild_id,
+        channel_id=channel_id,
+    )
