@@ -12,13 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from storekit import put_documents
 
 from knowledge.documents.errors import DocumentError, DuplicateDocument
 from knowledge.documents.models import DocumentMeta
 from knowledge.documents.read import read_text
 from knowledge.errors import DocumentNotFound
+from knowledge.store.db import open_db
 from knowledge.store.documents import DocumentStore
-from knowledge.store.facts import FactStore, open_db
+from knowledge.store.facts import FactStore
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -97,7 +99,7 @@ def test_bad_references_raise_named_errors(docs: DocumentStore, call: object, er
 def test_a_seed_document_id_is_not_overwritten(tmp_path: Path, brief: object) -> None:
     """Ingest refuses an id that a seed document already has."""
     db = open_db(tmp_path / "s.db")
-    FactStore(db).put_documents([brief])  # type: ignore[list-item]
+    put_documents(FactStore(db), [brief])  # type: ignore[list-item]
     with pytest.raises(DuplicateDocument, match="seed document"):
         DocumentStore(db).ingest(
             read_text(b"Text.", "r.md"),
@@ -111,7 +113,7 @@ import sys
 from knowledge.documents.models import DocumentMeta
 from knowledge.documents.read import read_text
 from knowledge.store.documents import DocumentStore
-from knowledge.store.facts import open_db
+from knowledge.store.db import open_db
 docs = DocumentStore(open_db(sys.argv[1]))
 body = "\\n\\n".join(f"Paragraph {i}: the river rose {i} metres. It fell." for i in range(20000))
 read = read_text(body.encode(), "big.txt")
