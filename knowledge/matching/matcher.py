@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from ..models import Alternative, Answer, Fact, Glossary
-from .index import TermIndex, index_fact
+from .index import IndexedFact, TermIndex, index_fact
 from .lexicon import english_frequency, is_english_word
 from .text import (
     LIGHT_STEMS,
@@ -377,86 +377,80 @@ class Matcher:
         return found
 
     def _rank(self, query: _Query) -> list[Scored]:
-        slots = query.slots
-        if not slots:
+        """The shortlisted candidates, scored and best first (ties by fact id)."""
+        if not query.slots:
             return []
-        total = sum(slot.weight for slot in slots)
-        config = self.config
+        total = sum(slot.weight for slot in query.slots)
+        entries = self.index.docs(self._shortlist(query)).values()
+        scored = [self._score(query, entry, total) for entry in entries]
+        scored.sort(key=lambda s: (-s.score, s.fact_id))
+        return scored
+
+    def _shortlist(self, query: _Query) -> list[int]:
+        """The rows of the ``rerank`` best candidates by their first estimate."""
         estimates = self._candidates(query)
         # The best estimates, ties by row so that a store always ranks the same way; the cut
         # comes from the values alone, which is cheaper than a heap of (estimate, row) pairs.
-        top = nlargest(config.rerank, estimates.values())
+        top = nlargest(self.config.rerank, estimates.values())
         cut = top[-1] if top else 0.0
-        rows = sorted(
+        return sorted(
             (row for row, weight in estimates.items() if weight >= cut),
             key=lambda row: (-estimates[row], row),
-        )[: config.rerank]
-        scored: list[Scored] = []
-        for entry in self.index.docs(rows).values():
-            coverage = sum(slot.weight for slot in slots if slot.terms & entry.terms) / total
-            head_coverage = sum(slot.weight for slot in slots if slot.terms & entry.head) / total
-            # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
-            # the reading that fact supports.
-            text = " ".join(slot.reading(entry.terms) for slot in slots)
-            best = process.extractOne(text, entry.phrases, scorer=fuzz.token_sort_ratio)
-            similarity = best[1] / 100 if best else 0.0
-            score = 100 * (
-                config.coverage_weight * coverage
-                + config.head_weight * head_coverage
-                + config.similarity_weight * similarity
-            )
-            # A death toll counts only for a question about deaths.
-            kinds = entry.kinds | {"count"} if "toll" in query.intent & entry.kinds else entry.kinds
-            unmet = query.intent - kinds - {"toll"}
-            if unmet:
-                score -= config.intent_penalty
-            missing = tuple(slot.label for slot in slots if not slot.terms & entry.terms)
-            content, content_total = 0.0, 0.0
-            for slot in slots:
-                if slot.light:
-                    continue
-                if slot.terms & entry.terms:
-                    content += slot.weight
-                    content_total += slot.weight
-                else:
-                    # A term the store knows but this fact lacks is a sign that the question
-                    # is about something else ("who leads the Tuareg rebels" of a fact that
-                    # names no leader); an unknown word may just be a paraphrase, and a word
-                    # that a large share of the store uses ("jihadists" in a store about
-                    # jihadists) says little about which fact is meant.
-                    specific = slot.known and slot.df < config.common_share * self._size
-                    content_total += slot.weight * (config.known_miss_factor if specific else 1)
-            # A fact with no number cannot say "how many", one with no date "when";
-            # "population of X" needs a fact about population *and* X, not one that mentions
-            # X's neighbour's population; and a "who" question wants the person a fact is
-            # about: "who founded Ansar Dine" is not answered by a fact that names Ansar Dine
-            # among JNIM's founders.
-            fits = (
-                not unmet & _HARD_INTENTS
-                and all(a in entry.head and b in entry.head for a, b in query.bindings)
-                and (
-                    "who" not in query.intent
-                    or all(
-                        slot.light or slot.terms & entry.head or not slot.terms & entry.terms
-                        for slot in slots
-                    )
-                )
-            )
-            scored.append(
-                Scored(
-                    entry.fact_id,
-                    entry.title,
-                    min(max(score, 0.0), 100.0),
-                    coverage,
-                    head_coverage,
-                    similarity,
-                    missing,
-                    content / content_total if content_total else 0.0,
-                    fits,
-                )
-            )
-        scored.sort(key=lambda s: (-s.score, s.fact_id))
-        return scored
+        )[: self.config.rerank]
+
+    def _score(self, query: _Query, entry: IndexedFact, total: float) -> Scored:
+        """One candidate's score: coverage, head coverage and key similarity, less the
+        intent penalty; with the coverage and intent checks the verdict needs."""
+        config = self.config
+        slots = query.slots
+        coverage = sum(slot.weight for slot in slots if slot.terms & entry.terms) / total
+        head_coverage = sum(slot.weight for slot in slots if slot.terms & entry.head) / total
+        # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
+        # the reading that fact supports.
+        text = " ".join(slot.reading(entry.terms) for slot in slots)
+        best = process.extractOne(text, entry.phrases, scorer=fuzz.token_sort_ratio)
+        similarity = best[1] / 100 if best else 0.0
+        score = 100 * (
+            config.coverage_weight * coverage
+            + config.head_weight * head_coverage
+            + config.similarity_weight * similarity
+        )
+        # A death toll counts only for a question about deaths.
+        kinds = entry.kinds | {"count"} if "toll" in query.intent & entry.kinds else entry.kinds
+        unmet = query.intent - kinds - {"toll"}
+        if unmet:
+            score -= config.intent_penalty
+        return Scored(
+            entry.fact_id,
+            entry.title,
+            min(max(score, 0.0), 100.0),
+            coverage,
+            head_coverage,
+            similarity,
+            tuple(slot.label for slot in slots if not slot.terms & entry.terms),
+            self._content_coverage(slots, entry),
+            _fits(query, entry, unmet),
+        )
+
+    def _content_coverage(self, slots: Sequence[_Slot], entry: IndexedFact) -> float:
+        """How much of the query's topic (its non-light terms) the fact covers, 0–1."""
+        config = self.config
+        content, content_total = 0.0, 0.0
+        for slot in slots:
+            if slot.light:
+                continue
+            if slot.terms & entry.terms:
+                content += slot.weight
+                content_total += slot.weight
+            else:
+                # A term the store knows but this fact lacks is a sign that the question
+                # is about something else ("who leads the Tuareg rebels" of a fact that
+                # names no leader); an unknown word may just be a paraphrase, and a word
+                # that a large share of the store uses ("jihadists" in a store about
+                # jihadists) says little about which fact is meant.
+                specific = slot.known and slot.df < config.common_share * self._size
+                content_total += slot.weight * (config.known_miss_factor if specific else 1)
+        return content / content_total if content_total else 0.0
 
     def _verdict(self, query: str, ranked: Sequence[Scored], margin: float = 0.0) -> Answer:
         config = self.config
@@ -477,3 +471,24 @@ class Matcher:
         if fact is not None and top is not None:
             return Answer(query, "answered", round(top.score, 1), fact, alternatives)
         return Answer(query, "no_match", round(top.score, 1) if top else 0.0, None, alternatives)
+
+
+def _fits(query: _Query, entry: IndexedFact, unmet: frozenset[str]) -> bool:
+    """Whether the fact can give the kind of answer asked for.
+
+    A fact with no number cannot say "how many", one with no date "when"; "population of X"
+    needs a fact about population *and* X, not one that mentions X's neighbour's population;
+    and a "who" question wants the person a fact is about: "who founded Ansar Dine" is not
+    answered by a fact that names Ansar Dine among JNIM's founders.
+    """
+    return (
+        not unmet & _HARD_INTENTS
+        and all(a in entry.head and b in entry.head for a, b in query.bindings)
+        and (
+            "who" not in query.intent
+            or all(
+                slot.light or slot.terms & entry.head or not slot.terms & entry.terms
+                for slot in query.slots
+            )
+        )
+    )
