@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from clikit import cli, table_rows
 
-SAHEL = Path("/work/evalsets/docs/sahel-wire-2026-11-20.md")
+SAHEL = Path(__file__).resolve().parents[1] / "eval" / "docs" / "sahel-wire-2026-11-20.md"
 QUESTION = "when was the cholera outbreak confirmed"
 
 

@@ -19,7 +19,7 @@ from knowledge.documents.passages import (
 )
 from knowledge.documents.read import read_text
 
-DOCS = Path("/work/evalsets/docs")
+DOCS = Path(__file__).resolve().parents[2] / "eval" / "docs"
 
 SPLITS = [
     ("plain", "One here. Two there. Three!", ["One here.", "Two there.", "Three!"]),

@@ -21,7 +21,7 @@ from knowledge.documents.read import read_text
 from knowledge.models import Document
 from knowledge.validation import fact_problems
 
-SAHEL = Path("/work/evalsets/docs/sahel-wire-2026-11-20.md")
+SAHEL = Path(__file__).resolve().parents[2] / "eval" / "docs" / "sahel-wire-2026-11-20.md"
 TODAY = date(2026, 12, 1)
 
 

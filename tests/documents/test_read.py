@@ -20,7 +20,7 @@ from knowledge.documents.errors import (
 from knowledge.documents.read import MAX_BYTES, decode, file_format, read_capped, read_text
 from knowledge.errors import KnowledgeError
 
-SAHEL = Path("/work/evalsets/docs/sahel-wire-2026-11-20.md")
+SAHEL = Path(__file__).resolve().parents[2] / "eval" / "docs" / "sahel-wire-2026-11-20.md"
 
 BAD_INPUTS = [
     ("empty", b"", EmptyDocument, "empty"),
