@@ -12,6 +12,7 @@ import getpass
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,7 +25,7 @@ from knowledge.curation.files import check_seeds
 from knowledge.curation.history import history_to_text, revision_to_text
 from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest.content import build_digest, render_digest_text
-from knowledge.errors import KnowledgeError, ValidationError
+from knowledge.errors import KnowledgeError, StoreBusy, ValidationError, is_busy
 from knowledge.matching.text import words
 from knowledge.models import Answer
 from knowledge.render.passages import passage_answer_to_json, passage_answer_to_text
@@ -113,8 +114,14 @@ def _ask_batch(desk: Desk, stream: object, out: TextIO, *, as_json: bool) -> int
     for raw in stream:  # type: ignore[attr-defined]
         # Undecodable bytes become U+FFFD: the line is still answered, never skipped.
         query = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        answer = desk.ask(query, log=False)
-        print(_render(desk, answer, as_json=as_json) + ("" if as_json else "\n"), file=out)
+        try:
+            line = _render(desk, desk.ask(query, log=False), as_json=as_json)
+        except (KnowledgeError, sqlite3.Error) as exc:
+            # The line gets its error in place of an answer, and the batch goes on.
+            reason = _database_message(exc)
+            line = _json_line({"status": "error", "query": query, "error": reason})
+            line = line if as_json else f"sitrep: {reason}"
+        print(line + ("" if as_json else "\n"), file=out)
         out.flush()
     return 0
 
@@ -419,6 +426,15 @@ def _add_discord(add: Add) -> None:
     )
 
 
+def _database_message(error: Exception) -> str:
+    """A core error's own text; SQLite's errors in a sentence (busy: try again)."""
+    if isinstance(error, KnowledgeError):
+        return str(error)
+    if is_busy(error):
+        return str(StoreBusy())
+    return f"database error: {error}"
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of `sitrep`; returns the exit status (0 ok, 1 error, 2 usage)."""
     out = out or sys.stdout
@@ -436,8 +452,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         for problem in exc.problems:
             print(f"sitrep: {problem}", file=sys.stderr)
         return 1
-    except KnowledgeError as exc:
-        print(f"sitrep: {exc}", file=sys.stderr)
+    except (KnowledgeError, sqlite3.Error) as exc:
+        print(f"sitrep: {_database_message(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

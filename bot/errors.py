@@ -118,6 +118,8 @@ def user_message(error: BaseException) -> str | None:
             )
         case Busy():
             return "I'm answering a lot of questions right now. Please try again in a moment."
+        case kerr.StoreBusy():
+            return "The fact store is busy with another change. Nothing was saved; try again."
         case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
             return "That only works in a server."
         case commands.CheckFailure() | app_commands.CheckFailure():

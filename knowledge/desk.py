@@ -15,13 +15,13 @@ from pathlib import Path
 from .curation.files import load_seeds
 from .curation.sources import load_glossary
 from .documents.answers import PassageHit, PassageMatcher
-from .errors import FactNotFound
+from .errors import FactNotFound, StoreBusy
 from .matching.index import TermIndex, fingerprint, index_fact
 from .matching.matcher import MatchConfig, Matcher, Scored
 from .matching.text import Analyzer, words
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
 from .store.backup import backup_before_migration
-from .store.db import open_db, utc_now
+from .store.db import no_wait, open_db, utc_now
 from .store.documents import DocumentStore
 from .store.facts import FactStore
 
@@ -51,8 +51,17 @@ class Desk:
         self._passages_at = -1
 
     def close(self) -> None:
-        """Close the database connection; the desk must not be used afterwards."""
-        self.store.db.close()
+        """Close the database connection; the desk must not be used afterwards.
+
+        Questions still held back by a locked database are written first, waiting the busy
+        timeout at most; after that they are dropped (the query log feeds statistics, never a
+        fact or its history)."""
+        try:
+            self.store.queries.flush()
+        except StoreBusy:
+            pass
+        finally:
+            self.store.db.close()
 
     def today(self) -> date:
         """Today's date by the desk's clock (staleness is judged against it)."""
@@ -63,10 +72,22 @@ class Desk:
         """The matcher over the active facts, caught up with any change to the store."""
         changes = self.store.changes
         if self._matcher is None or self._built_at != changes:
-            self._refresh_index()
+            try:
+                with no_wait(self.store.db.conn):
+                    self._refresh_index()
+            except StoreBusy:
+                # Another process is writing. A reader never waits for the write lock: it
+                # answers from the index as last committed (a changed fact is looked up fresh,
+                # a retired one is skipped) and catches up on a later question.
+                if self._matcher is None:
+                    self._matcher = self._over_index()
+                return self._matcher
             self._built_at = changes
-            self._matcher = Matcher.over(self._index, self._analyzer, self._active, self._config)
+            self._matcher = self._over_index()
         return self._matcher
+
+    def _over_index(self) -> Matcher:
+        return Matcher.over(self._index, self._analyzer, self._active, self._config)
 
     def _refresh_index(self) -> None:
         """Bring the term index up to date: only the facts changed since it was last written,

@@ -134,3 +134,23 @@ class EditConflict(KnowledgeError):
         self.fact_id = fact_id
         self.fields = list(fields)
         self.rev = rev
+
+
+class StoreBusy(KnowledgeError):
+    """Another connection holds the database's write lock for longer than we wait."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database is busy: another process is writing to it; try again in a moment"
+        )
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's "database is locked" or "database is busy"."""
+    # sqlite3 has no dedicated exception for SQLITE_BUSY; the error code (Python ≥ 3.11)
+    # names it, and the message is the fallback for errors raised without one.
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        # SQLITE_BUSY or SQLITE_LOCKED; an extended code keeps the primary one in its low byte.
+        return (code & 0xFF) in (5, 6)
+    return "database is locked" in str(error) or "database is busy" in str(error)

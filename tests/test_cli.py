@@ -7,12 +7,14 @@ import json
 import shutil
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
+from knowledge.desk import Desk
 
 
 @pytest.fixture
@@ -179,3 +181,60 @@ def test_run_without_a_token_names_the_variable(
     code, _ = run(db, "run")
     assert code == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+@pytest.fixture
+def held_lock(db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sqlite3.Connection]:
+    """A built database whose write lock another connection holds; writers wait 50 ms."""
+    assert run(db, "ask", "who leads JNIM")[0] == 0
+    monkeypatch.setattr("knowledge.store.db.BUSY_TIMEOUT_MS", 50)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield other
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_a_held_write_lock_is_a_short_error_not_a_traceback(
+    db: Path, held_lock: sqlite3.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A write that cannot get the lock exits 1 with one line saying to try again."""
+    code, _ = run(db, "revert", "jnim-leadership", "1")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == (
+        "sitrep: the database is busy: another process is writing to it; try again in a moment\n"
+    )
+
+
+def test_batch_readers_keep_answering_under_a_held_write_lock(
+    db: Path, held_lock: sqlite3.Connection
+) -> None:
+    """A batch never needs the write lock: every line is answered while another writes."""
+    code, out = run(db, "ask", "--json", "-", stdin=b"who leads JNIM\nfuel imports\n" * 5)
+    assert code == 0
+    assert [json.loads(line)["status"] for line in out.splitlines()] == ["answered"] * 10
+
+
+def test_a_failing_batch_line_reports_its_error_and_the_batch_goes_on(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error on one line is that line's "error"; the lines after it are answered."""
+    real = Desk.ask
+    calls = iter([sqlite3.OperationalError("disk I/O error"), None, None])
+
+    def flaky(self: Desk, query: str, **kw: object) -> object:
+        error = next(calls)
+        if error is not None:
+            raise error
+        return real(self, query, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Desk, "ask", flaky)
+    code, out = run(db, "ask", "--json", "-", stdin=b"who leads JNIM\nfuel imports\nGSIM\n")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [line["status"] for line in lines] == ["error", "answered", "answered"]
+    assert lines[0] == {
+        "status": "error",
+        "query": "who leads JNIM",
+        "error": "database error: disk I/O error",
+    }

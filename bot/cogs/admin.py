@@ -49,6 +49,7 @@ from ..ui.moderation import (
     guild_of,
     history_view,
     import_summary,
+    may_curate,
     moderators_only,
     post_modlog,
     private,
@@ -429,7 +430,10 @@ class AdminCog(commands.Cog, name="Moderators"):
     async def _suggest(
         self, interaction: discord.Interaction[Any], call: Callable[[Curator], list[T]]
     ) -> list[T]:
-        """Autocomplete data; nothing (rather than an error nobody sees) when slow or failing."""
+        """Autocomplete data for moderators only; nothing (rather than an error nobody sees)
+        for anyone else, or when slow or failing."""
+        if not may_curate(interaction):
+            return []
         try:
             result: list[T] = await asyncio.wait_for(
                 self._curate(interaction, call), AUTOCOMPLETE_TIMEOUT

@@ -36,7 +36,14 @@ from knowledge.render.parts import EmbedPart, Field, Reply, plain
 
 from ..async_store import DeskAPI, desk_matcher
 from ..services import Services
-from ..ui.moderation import actor_of, guild_of, moderators_only, post_modlog, private
+from ..ui.moderation import (
+    actor_of,
+    guild_of,
+    may_curate,
+    moderators_only,
+    post_modlog,
+    private,
+)
 from ..ui.replies import InteractionDestination
 from .digest_poster import Delivery, DigestPoster
 
@@ -214,6 +221,8 @@ class DigestCog(commands.Cog, name="Digest"):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
+        if not may_curate(interaction):
+            return []
         return [app_commands.Choice(name=zone, value=zone) for zone in zone_choices(current)]
 
     @digest.command(name="off")

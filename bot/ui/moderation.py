@@ -73,6 +73,18 @@ moderators_only = app_commands.check(curator_check)
 """Decorator for every moderators' slash command (see :func:`curator_check`)."""
 
 
+def may_curate(interaction: discord.Interaction[Any]) -> bool:
+    """:func:`curator_check` as a yes or no, for autocomplete of moderators' options.
+
+    discord.py runs a command's checks before the command, never before its autocomplete:
+    each moderators' autocomplete asks this first and offers nothing to anyone else.
+    """
+    try:
+        return curator_check(interaction)
+    except app_commands.CheckFailure:
+        return False
+
+
 def guild_of(interaction: discord.Interaction[Any]) -> int:
     """The interaction's server (:func:`curator_check` refuses DMs first; this tells mypy)."""
     if interaction.guild_id is None:

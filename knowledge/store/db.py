@@ -17,6 +17,7 @@ from typing import Literal
 
 import sqlite_utils
 
+from ..errors import StoreBusy, is_busy
 from .rows import iso_time
 
 BUSY_TIMEOUT_MS = 5000
@@ -49,6 +50,32 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.close()
         raise
     return db
+
+
+@contextmanager
+def no_wait(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Within the block, a locked database fails at once instead of after the busy timeout.
+
+    For work that can be put off (catching the term index up, logging a question): a reader
+    must never queue behind another process's write.
+    """
+    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield conn
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
+@contextmanager
+def busy_as_error() -> Iterator[None]:
+    """Turn SQLite's "database is locked" inside the block into :class:`StoreBusy`."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise StoreBusy from exc
+        raise
 
 
 def utc_now() -> datetime:
@@ -118,11 +145,12 @@ class Transactions:
         Readers still use a transaction, so that a fact's rows come from one snapshot.
         """
         conn = self.conn
-        conn.execute(f"BEGIN {mode}")  # outside the try: a failed BEGIN has nothing to undo
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with busy_as_error():
+            conn.execute(f"BEGIN {mode}")  # outside the try: a failed BEGIN has nothing to undo
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise

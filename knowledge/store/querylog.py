@@ -7,14 +7,18 @@ so it does not move the ``changes`` counter.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
+from ..errors import StoreBusy
 from ..models import Answer, AnswerStatus, QueryRecord
-from .db import Transactions, window
+from .db import Transactions, no_wait, window
 from .rows import iso_time
 
 MAX_LOGGED_QUERY = 1000
+# Questions kept in memory while the database is locked; beyond this the oldest are dropped.
+MAX_PENDING = 10_000
 _QUERY_COLUMNS = "id, at, query, status, fact_id, score, guild_id, channel_id"
 
 
@@ -25,28 +29,41 @@ class QueryLog:
         """Write through ``tx``; ``clock`` stamps each logged question."""
         self._tx = tx
         self._clock = clock
+        # Questions not yet written because another process held the write lock.
+        self._pending: list[tuple[object, ...]] = []
 
     def log(
         self, answer: Answer, *, guild_id: int | None = None, channel_id: int | None = None
     ) -> None:
-        """Record a question and the bot's verdict (never who asked)."""
+        """Record a question and the bot's verdict (never who asked).
+
+        Logging never makes a question wait: while another process holds the write lock the
+        record is kept in memory (up to :data:`MAX_PENDING`) and written with the next one.
+        """
         # The raw query may hold lone surrogates (SQLite would refuse them) or be huge.
         text = answer.query[:MAX_LOGGED_QUERY].encode("utf-8", "replace").decode("utf-8")
         fact_id = answer.fact.id if answer.fact is not None else None
-        with self._tx.writing() as conn:
-            conn.execute(
-                "INSERT INTO queries (at, query, status, fact_id, score, guild_id, channel_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    iso_time(self._clock()),
-                    text,
-                    answer.status,
-                    fact_id,
-                    float(answer.score),
-                    guild_id,
-                    channel_id,
-                ),
-            )
+        row = (iso_time(self._clock()), text, answer.status, fact_id, float(answer.score))
+        self._pending.append((*row, guild_id, channel_id))
+        del self._pending[:-MAX_PENDING]
+        self.flush(wait=False)
+
+    def flush(self, *, wait: bool = True) -> None:
+        """Write the questions kept back; with ``wait=False`` give up at once if locked."""
+        if not self._pending:
+            return
+        try:
+            with no_wait(self._tx.conn) if not wait else nullcontext(), self._tx.writing() as conn:
+                conn.executemany(
+                    "INSERT INTO queries (at, query, status, fact_id, score, guild_id, channel_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    self._pending,
+                )
+        except StoreBusy:
+            if wait:
+                raise
+            return
+        self._pending.clear()
 
     def records(
         self,
@@ -60,6 +77,7 @@ class QueryLog:
         Only those of ``guild_id`` when given. A naive time is taken as UTC, like every time
         the store records.
         """
+        self.flush(wait=False)
         where, times = window(since, until)
         params: tuple[Any, ...] = times
         if guild_id is not None:

@@ -306,3 +306,73 @@ async def test_prefix_command_authorization(mods: Mods, command: str) -> None:
             assert await snapshot(mods) == before, attempt
         else:
             assert new_errors == [], attempt
+
+
+# --------------------------------------------------------------------------- autocomplete
+
+
+def moderator_autocompletes(tree: app_commands.CommandTree[Any]) -> list[tuple[str, str]]:
+    """``(command, option)`` for every autocompleted option of a moderators' command."""
+    found = []
+    for command in tree.walk_commands():
+        if (
+            isinstance(command, app_commands.Command)
+            and APP_COMMANDS[command.qualified_name][0] == MODERATORS
+        ):
+            found += [
+                (command.qualified_name, p.name) for p in command.parameters if p.autocomplete
+            ]
+    return sorted(found)
+
+
+async def test_every_moderators_autocomplete_is_in_the_table(world: World) -> None:
+    """The autocomplete table below covers every moderators' option that has one."""
+    assert moderator_autocompletes(world.bot.tree) == sorted(AUTOCOMPLETES)
+
+
+# Every moderators' autocomplete, and the other options it reads (the fact it is about).
+ID_COMMANDS = [
+    "edit",
+    "alias add",
+    "alias remove",
+    "source add",
+    "source remove",
+    "retire",
+    "restore",
+    "lock",
+    "unlock",
+    "history",
+    "revert",
+]
+AUTOCOMPLETES: dict[tuple[str, str], dict[str, Any]] = {
+    **{(f"fact {name}", "id"): {} for name in ID_COMMANDS},
+    ("fact add", "source"): {},
+    ("fact source add", "source"): {"id": LEADERSHIP},
+    ("fact source remove", "number"): {"id": LEADERSHIP},
+    ("fact revert", "rev"): {"id": LEADERSHIP},
+    ("digest set", "timezone"): {},
+}
+
+
+@pytest.mark.parametrize(("command", "option"), sorted(AUTOCOMPLETES))
+async def test_moderators_autocomplete_offers_nothing_to_others(
+    mods: Mods, command: str, option: str
+) -> None:
+    """discord.py does not run a command's checks before its autocomplete: each moderators'
+    autocomplete checks the same rule itself. A member (with the command opened to
+    everyone), a DM and another server's owner get no choices; a moderator gets some."""
+    open_everywhere(mods, command.split()[0])
+    filled = AUTOCOMPLETES[(command, option)]
+    world, env = mods.world, mods.world.env
+    guild = env.create_guild("Elsewhere")
+    channel = guild.create_text_channel("ops")
+    owners = guild.create_role("Owners", permissions=discord.Permissions(manage_guild=True))
+    owner = guild.add_member(env.create_user("owner"), roles=[owners])
+    others = {
+        "member": lambda: world.mod.autocomplete(world.channel, command, option, "", **filled),
+        "dm": lambda: mods.curator.user.autocomplete(command, option, "", **filled),
+        "elsewhere": lambda: owner.autocomplete(channel, command, option, "", **filled),
+    }
+    for who, offered in others.items():
+        assert await offered() == [], who
+    assert await mods.curator.autocomplete(world.channel, command, option, "", **filled)
