@@ -31,6 +31,7 @@ from knowledge.models import Answer
 from knowledge.render.passages import passage_answer_to_json, passage_answer_to_text
 from knowledge.render.terminal import answer_to_json, answer_to_text, fact_to_text, topics_to_text
 from knowledge.store.backup import DEFAULT_KEEP, backup_dir_for, create_backup, restore_backup
+from knowledge.store.db import utc_now
 
 from . import sources_cli
 from .config import ConfigError
@@ -142,7 +143,9 @@ def cmd_topics(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
     """Sync a seeds directory into the database: validated whole, then all-or-nothing."""
     desk = _desk(args)
-    report = load_seed_dir(desk.store, args.dir or args.seeds, actor="cli", dry_run=args.dry_run)
+    report = load_seed_dir(
+        desk.store, args.dir or args.seeds, actor="cli", dry_run=args.dry_run, today=desk.today()
+    )
     verb = "would be" if report.dry_run else "were"
     for name in ("added", "changed", "unchanged", "retired"):
         ids: tuple[str, ...] = getattr(report, name)
@@ -153,7 +156,8 @@ def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """Validate every fact file; list every problem with file, line, fact id and field."""
-    problems = check_seeds(args.dir or args.seeds)
+    # Today as the store reckons it (UTC): an as_of after it would be refused by load.
+    problems = check_seeds(args.dir or args.seeds, today=utc_now().date())
     for problem in problems:
         print(problem, file=out)
     print(f"{len(problems)} problem(s)" if problems else "ok: every fact file is valid", file=out)
@@ -215,8 +219,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         if args.dry_run:
             report = curator.plan_import(data, str(args.file), replace=args.replace).report
         else:  # the store checks the whole set again before it writes: no dry run first
-            facts = curator.read_import(data, str(args.file))
-            report = curator.import_facts(facts, str(args.file), replace=args.replace)
+            report = curator.import_file(data, str(args.file), replace=args.replace)
     finally:
         desk.close()
     verb = "would be" if args.dry_run else "were"

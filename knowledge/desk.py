@@ -166,10 +166,18 @@ class Desk:
 
 
 def load_seed_dir(
-    store: FactStore, seeds: Path, *, actor: str, dry_run: bool = False
+    store: FactStore,
+    seeds: Path,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    today: date | None = None,
 ) -> SyncReport:
-    """Sync the fact set in ``seeds`` into the store: validated whole first, then all-or-nothing."""
-    fact_set = load_seeds(seeds)
+    """Sync the fact set in ``seeds`` into the store: validated whole first, then all-or-nothing.
+
+    With ``today``, an ``as_of`` after it is refused while reading, with its file and line.
+    """
+    fact_set = load_seeds(seeds, today=today)
     return store.sync(fact_set.documents, fact_set.facts, actor=actor, dry_run=dry_run)
 
 
@@ -190,7 +198,7 @@ def open_desk(
     store = FactStore(open_db(db_path), clock=clock)
     # An emptiness check, not a load: at 100k facts loading them all took seconds.
     if store.is_empty():
-        load_seed_dir(store, seeds, actor="sitrep:first-run")
+        load_seed_dir(store, seeds, actor="sitrep:first-run", today=clock().date())
     glossary_path = seeds / "glossary.toml"
     glossary = load_glossary(glossary_path) if glossary_path.exists() else Glossary()
     return Desk(store, glossary, clock=clock, config=config)

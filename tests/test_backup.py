@@ -14,6 +14,7 @@ import io
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import open_desk
 from knowledge.errors import BackupError, SchemaError
 from knowledge.store.backup import (
+    STALE_PARTIAL_S,
     DatabaseInfo,
     backup_name,
     check_backup,
@@ -141,6 +143,23 @@ def test_backup_keeps_the_newest_n_generations(live: Path, tmp_path: Path, keep:
     assert all(check_backup(path).sound for path in list_backups(directory))
     kept, removed = prune_backups(directory, 1)
     assert kept == (made[-1],) and len(removed) == min(keep, 4) - 1
+
+
+def test_pruning_removes_the_leftovers_of_a_killed_backup(live: Path, tmp_path: Path) -> None:
+    """A backup killed mid-copy leaves ``.NAME.partial`` files; pruning removes them once
+    stale, and leaves a fresh one (a backup running in another process) alone."""
+    directory = tmp_path / "backups"
+    directory.mkdir()
+    stale = [directory / ".sitrep-20260101T000000Z.db.partial", directory / ".x.db.partial-journal"]
+    fresh = directory / ".sitrep-20260101T010000Z.db.partial"
+    for path in (*stale, fresh):
+        path.write_bytes(b"half a copy")
+    hour_ago = time.time() - STALE_PARTIAL_S - 1
+    for path in stale:
+        os.utime(path, (hour_ago, hour_ago))
+    create_backup(live, directory, keep=2, now=NOW)
+    assert not any(path.exists() for path in stale)
+    assert fresh.exists()
 
 
 def test_two_backups_in_one_second_get_distinct_names(live: Path, tmp_path: Path) -> None:

@@ -238,3 +238,36 @@ def test_a_failing_batch_line_reports_its_error_and_the_batch_goes_on(
         "query": "who leads JNIM",
         "error": "database error: disk I/O error",
     }
+
+
+def _future_seeds(tmp_path: Path) -> Path:
+    """The bundled seeds with one fact dated after today (and no review date before it)."""
+    root = tmp_path / "future"
+    shutil.copytree(BUNDLED_SEEDS, root)
+    path = root / "facts" / "cities.toml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("as_of = "))
+    lines[at] = "as_of = 2999-01-01\n"
+    lines = [line for line in lines if not line.startswith("review_by = ")]
+    path.write_text("".join(lines), encoding="utf-8")
+    return root
+
+
+def test_check_and_load_refuse_a_future_as_of_with_its_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check` refuses what `load` would: an as_of after today, named by file and line."""
+    seeds = _future_seeds(tmp_path)
+    line = next(
+        n
+        for n, text in enumerate((seeds / "facts" / "cities.toml").read_text().splitlines(), 1)
+        if text == "as_of = 2999-01-01"
+    )
+    where = f"cities.toml:{line}: fact 'bamako-definition' field 'as_of': as_of is in the future"
+    code, out = run(db, "check", str(seeds))
+    assert code == 1 and where in out
+    run(db, "topics")
+    before = _dump(db)
+    code, _ = run(db, "load", str(seeds))
+    assert code == 1 and where in capsys.readouterr().err
+    assert _dump(db) == before

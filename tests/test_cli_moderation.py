@@ -137,3 +137,31 @@ def test_import_of_a_missing_file_is_a_usage_error(
     """An unreadable file exits 2 and says why."""
     assert run(db, "import", str(tmp_path / "nope.toml"))[0] == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_key_another_fact_owns_is_refused_with_its_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store's own problems (a key of another fact) carry the file's line too."""
+    path = tmp_path / "clash.toml"
+    path.write_text(
+        "[[fact]]\n"
+        'id = "clash-test"\n'
+        'title = "A clash test"\n'
+        'answer = "An answer for the clash test."\n'
+        "keys = [\n"
+        '    "clash test key",\n'
+        '    "who leads JNIM",\n'
+        "]\n"
+        'tags = ["test"]\n'
+        "as_of = 2025-11-04\n\n"
+        "[[fact.sources]]\n"
+        'source = "soufan-2025-11-04"\n'
+        'quote = "JNIM is led by Iyad ag-Ghali and Amadou Kouffa"\n',
+        encoding="utf-8",
+    )
+    for dry_run in ((), ("--dry-run",)):
+        code, _ = run(db, "import", str(path), *dry_run)
+        err = capsys.readouterr().err
+        assert code == 1
+        assert f"{path}:7: fact 'clash-test' field 'keys[1]': key 'who leads JNIM'" in err

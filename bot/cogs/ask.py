@@ -158,6 +158,7 @@ class AskCog(commands.Cog, name="Ask"):
     # default_permissions (which hides it from members) applies to a whole top-level group.
     @app_commands.command(name="show")
     @app_commands.guild_only()
+    @app_commands.check(_slash_quota)
     @app_commands.describe(id="The fact's id, for example: jnim-leadership")
     async def fact_show(self, interaction: discord.Interaction[Any], id: str) -> None:
         """Show one fact by its id, with its sources."""
@@ -168,6 +169,7 @@ class AskCog(commands.Cog, name="Ask"):
 
     @app_commands.command(name="sources")
     @app_commands.guild_only()
+    @app_commands.check(_slash_quota)
     @app_commands.describe(id="The fact's id, for example: jnim-leadership")
     async def sources(self, interaction: discord.Interaction[Any], id: str) -> None:
         """List every source of a fact with the quote it rests on (only you see it)."""
@@ -184,6 +186,7 @@ class AskCog(commands.Cog, name="Ask"):
 
     @app_commands.command(name="topics")
     @app_commands.guild_only()
+    @app_commands.check(_slash_quota)
     async def topics(self, interaction: discord.Interaction[Any]) -> None:
         """Browse the facts by topic (only you see it)."""
         destination = self._destination(interaction)

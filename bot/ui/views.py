@@ -29,6 +29,11 @@ def _bot(interaction: discord.Interaction[Any]) -> Services:
     return services_of(interaction.client)
 
 
+def _quota(interaction: discord.Interaction[Any]) -> None:
+    """The members' one quota (questions, /show, /sources, /topics and these buttons)."""
+    _bot(interaction).check_quota(interaction.user.id, interaction.created_at.timestamp())
+
+
 class SuggestionButton(
     ui.DynamicItem[ui.Button[Any]],
     template=re.compile(rf"sitrep:dym:(?P<asker>\d{{1,20}}):(?P<fact>{_FACT})"),
@@ -55,6 +60,7 @@ class SuggestionButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
+            _quota(interaction)
             await show_suggestion(interaction, self.asker, self.fact_id)
         except Exception as error:
             await report(InteractionDestination(interaction), error, where="did-you-mean")
@@ -84,6 +90,7 @@ class SourcesButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         destination = InteractionDestination(interaction)
         try:
+            _quota(interaction)
             await send_sources(destination, _bot(interaction), self.fact_id)
         except Exception as error:
             await report(destination, error, where="sources button")
@@ -144,6 +151,7 @@ class TopicsButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
+            _quota(interaction)
             await turn_topics_page(interaction, _bot(interaction), self.page)
         except Exception as error:
             await report(InteractionDestination(interaction), error, where="topics page")

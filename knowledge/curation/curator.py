@@ -22,7 +22,7 @@ from ..store.facts import FactStore
 from ..validation import source_problems
 from .drafts import FactDraft
 from .export import fact_to_toml
-from .files import load_fact_bytes
+from .files import Locate, field_locator, load_fact_bytes
 from .tomlfile import MAX_FILE_BYTES
 
 EXPORT_NAME: Final = "sitrep-facts-{date}.toml"
@@ -49,6 +49,7 @@ class ImportPlan:
     facts: tuple[Fact, ...]
     report: SyncReport
     replace: bool = False
+    locate: Locate | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 class Curator:
@@ -248,7 +249,7 @@ class Curator:
         if len(data) > MAX_FILE_BYTES:
             problem = Problem(f"the file is larger than {MAX_FILE_BYTES // 1024} KiB", file=name)
             raise ValidationError([problem])
-        facts = load_fact_bytes(data, self.store.documents(), name=name)
+        facts = load_fact_bytes(data, self.store.documents(), name=name, today=self.today)
         if not facts:
             raise ValidationError([Problem("the file holds no [[fact]] tables", file=name)])
         return facts
@@ -260,21 +261,33 @@ class Curator:
         does not mention are retired too.
         """
         facts = self.read_import(data, name)
-        with _in_file(name, facts):
+        locate = field_locator(data, name)
+        with _in_file(name, facts, locate):
             report = self.store.sync(
                 [], facts, actor=self.actor, retire_missing=replace, dry_run=True
             )
-        return ImportPlan(name, facts, report, replace)
+        return ImportPlan(name, facts, report, replace, locate)
 
     def run_import(self, plan: ImportPlan) -> SyncReport:
         """Import a planned file: checked again, then all of it or nothing, in one transaction."""
-        return self.import_facts(plan.facts, plan.name, replace=plan.replace)
+        return self.import_facts(plan.facts, plan.name, replace=plan.replace, locate=plan.locate)
+
+    def import_file(self, data: bytes, name: str, *, replace: bool = False) -> SyncReport:
+        """Read a fact file and import it, without a dry run first (the store checks it)."""
+        facts = self.read_import(data, name)
+        return self.import_facts(facts, name, replace=replace, locate=field_locator(data, name))
 
     def import_facts(
-        self, facts: tuple[Fact, ...], name: str, *, replace: bool = False
+        self,
+        facts: tuple[Fact, ...],
+        name: str,
+        *,
+        replace: bool = False,
+        locate: Locate | None = None,
     ) -> SyncReport:
-        """Import facts read from file ``name`` in one transaction (the store checks them)."""
-        with _in_file(name, facts):
+        """Import facts read from file ``name`` in one transaction (the store checks them);
+        ``locate`` gives the store's problems their line in the file."""
+        with _in_file(name, facts, locate):
             return self.store.sync(
                 [],
                 facts,
@@ -321,15 +334,21 @@ def export_name(today: date) -> str:
 
 
 @contextmanager
-def _in_file(name: str, facts: tuple[Fact, ...]) -> Iterator[None]:
+def _in_file(name: str, facts: tuple[Fact, ...], locate: Locate | None = None) -> Iterator[None]:
     """Problems the store finds with facts of file ``name`` (a key another fact owns, say)
-    name that file, like the problems found while reading it."""
+    name that file and line, like the problems found while reading it."""
     ids = {fact.id for fact in facts}
     try:
         yield
     except ValidationError as error:
         located = [
-            dataclasses.replace(p, file=name) if p.file is None and p.fact_id in ids else p
+            dataclasses.replace(
+                p,
+                file=name,
+                line=p.line or (locate(p.fact_id, p.field) if locate is not None else None),
+            )
+            if p.file is None and p.fact_id in ids
+            else p
             for p in error.problems
         ]
         raise ValidationError(located) from None

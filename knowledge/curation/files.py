@@ -24,7 +24,7 @@ Nothing here prints, reads the environment or touches any path other than those 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -79,15 +79,38 @@ def load_fact_file(path: Path, documents: Mapping[str, Document]) -> tuple[Fact,
 
 
 def load_fact_bytes(
-    data: bytes, documents: Mapping[str, Document], *, name: str = "<upload>"
+    data: bytes,
+    documents: Mapping[str, Document],
+    *,
+    name: str = "<upload>",
+    today: date | None = None,
 ) -> tuple[Fact, ...]:
-    """Like ``load_fact_file`` for content in memory (an upload); ``name`` labels the problems."""
+    """Like ``load_fact_file`` for content in memory (an upload); ``name`` labels the problems.
+
+    With ``today``, an ``as_of`` after it is a problem (with its line)."""
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError([_too_big(name, MAX_FILE_BYTES)])
-    entries, problems = _read_fact_data(data, name, documents)
+    entries, problems = _read_fact_data(data, name, documents, today)
     problems += _duplicate_problems(entries)
     _raise_if(problems)
     return tuple(entry.fact for entry in entries)
+
+
+Locate = Callable[[str | None, str | None], int | None]
+"""``locate(fact_id, field)``: the line of a fact's field in a fact file, if it has one."""
+
+
+def field_locator(data: bytes, name: str) -> Locate:
+    """Where each fact's fields are in a fact file, to give problems found after reading it
+    (by the store: a key another fact owns) the line the reader's own problems carry."""
+    entries, _ = _read_fact_data(data, name, {})
+    by_id = {entry.fact.id: entry for entry in entries}
+
+    def locate(fact_id: str | None, fld: str | None) -> int | None:
+        entry = by_id.get(fact_id or "")
+        return entry.line(fld) if entry is not None else None
+
+    return locate
 
 
 def check_seeds(root: Path, *, today: date | None = None) -> list[Problem]:

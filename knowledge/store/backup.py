@@ -20,9 +20,11 @@ prints, or touches a file it was not given.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +37,8 @@ from .migrations import SCHEMA_VERSION
 BUSY_TIMEOUT_S: Final = 30.0
 """How long a backup or restore waits for another connection's write to finish."""
 DEFAULT_KEEP: Final = 7
+# An unfinished backup copy this old was left by a killed backup, not one still running.
+STALE_PARTIAL_S: Final = 3600.0
 _NAME_RE: Final = re.compile(r"^sitrep-(\d{8}T\d{6}Z)(?:-(\d{1,4}))?\.db$")
 _STAMP: Final = "%Y%m%dT%H%M%SZ"
 
@@ -218,14 +222,26 @@ def take_backup(
     return info
 
 
-def prune_backups(directory: Path, keep: int) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """Delete all but the newest ``keep`` backups; returns (kept, removed), oldest first."""
+def prune_backups(
+    directory: Path, keep: int, *, now: float | None = None
+) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """Delete all but the newest ``keep`` backups; returns (kept, removed), oldest first.
+
+    The unfinished copies of backups killed mid-way (``.NAME.partial`` and its journal) are
+    deleted too once older than :data:`STALE_PARTIAL_S`, so that a backup running at this
+    moment in another process keeps its own.
+    """
     if keep < 1:
         raise BackupError("keep at least one backup")
     backups = list_backups(directory)
     removed = tuple(backups[:-keep])
     for path in removed:
         path.unlink(missing_ok=True)
+    cutoff = (time.time() if now is None else now) - STALE_PARTIAL_S
+    for leftover in directory.glob(".*.partial*"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
     return tuple(backups[-keep:]), removed
 
 

@@ -436,3 +436,20 @@ async def test_every_question_is_logged_with_place_never_person(world: World) ->
     )
     people = {str(world.alice.id), str(world.bob.id), "alice", "bob"}
     assert not any(str(value) in people for row in rows for value in row)
+
+
+async def test_show_sources_topics_and_buttons_share_the_questions_quota(world: World) -> None:
+    """One quota for every post a member triggers: 20 /show by one member post 5 times and
+    are refused privately 15 times; /sources, /topics and the buttons wait too."""
+    results = [await world.alice.slash(world.channel, "show", id=LEADERSHIP) for _ in range(20)]
+    refused = [r for r in results if r.response.content.startswith("You're asking quickly.")]  # type: ignore[union-attr]
+    assert len(refused) == 15 and all(r.ephemeral for r in refused)
+    assert all(embed_of(r.response).title for r in results[:5])
+    for command, options in (("sources", {"id": LEADERSHIP}), ("topics", {})):
+        later = await world.alice.slash(world.channel, command, **options)
+        assert later.response.content.startswith("You're asking quickly."), command  # type: ignore[union-attr]
+    click = await world.alice.click(results[0].response, label="Sources & quotes")  # type: ignore[arg-type]
+    assert click.response.content.startswith("You're asking quickly.")  # type: ignore[union-attr]
+    assert {type(e).__name__ for e in world.env.errors} == {"Throttled"}  # handled refusals
+    other = await world.bob.slash(world.channel, "show", id=LEADERSHIP)
+    assert embed_of(other.response).title == await world.title(LEADERSHIP)

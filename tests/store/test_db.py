@@ -10,6 +10,7 @@ import sqlite_utils
 from storedata import DOC, LEADER, fresh
 from storekit import TickClock, put_documents
 
+from knowledge.errors import StoreBusy
 from knowledge.models import Answer
 from knowledge.store.db import open_db
 from knowledge.store.facts import FactStore
@@ -75,11 +76,12 @@ def test_public_method_inside_caller_transaction_leaves_it_alone(
 def test_busy_database_fails_cleanly_then_recovers(
     store: FactStore, db: sqlite_utils.Database, db_path: Path
 ) -> None:
-    """While another connection holds the write lock a write fails cleanly; later it succeeds."""
+    """While another connection holds the write lock a write fails with StoreBusy (nothing
+    half-done); later it succeeds."""
     db.conn.execute("PRAGMA busy_timeout = 50")  # the real 5 s would only slow the test
     other = fresh(db_path)
     other.execute("BEGIN IMMEDIATE")
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
+    with pytest.raises(StoreBusy, match="busy"):
         store.edit(LEADER.id, title="Later", actor="b")
     assert not db.conn.in_transaction
     assert store.get(LEADER.id).title == LEADER.title  # reads still work under WAL
