@@ -18,8 +18,12 @@ from .config import Settings
 
 REDACTED = "[REDACTED]"
 # Tokens inside webhook/interaction URLs, and anything shaped like a bot token
-# (a leaked token of another bot, or ours before the settings are known).
-_URL_TOKEN_RE = re.compile(r"(/(?:webhooks|interactions)/\d+/)([A-Za-z0-9_.\-]{20,})")
+# (a leaked token of another bot, or ours before the settings are known). A URL's slashes
+# may be escaped: "\/" in a JSON payload, %2F (or %252F, twice) in a quoted URL.
+_SLASH = r"(?:/|\\/|%(?:25)?2[Ff])"
+_URL_TOKEN_RE = re.compile(
+    rf"({_SLASH}(?:webhooks|interactions){_SLASH}\d+{_SLASH})([A-Za-z0-9_.\-]{{20,}})"
+)
 _BOT_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}")
 _AUTH_RE = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?Bot\s+)[^\s'\"]+", re.IGNORECASE)
 _FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"

@@ -13,6 +13,7 @@ import signal
 import sqlite3
 from collections.abc import Callable
 
+import aiohttp
 import discord
 
 from knowledge.errors import KnowledgeError
@@ -104,12 +105,22 @@ async def _sync(settings: Settings, *, globally: bool) -> int:
     async with bot:
         try:
             await bot.login(settings.token)
+            if globally:
+                synced = await bot.tree.sync()
+                log.info("synced %d global command(s); clients may take up to an hour", len(synced))
+            elif await sync_to_guilds(bot, settings.guild_ids):
+                return 1
         except discord.LoginFailure:
             log.error("Discord rejected DISCORD_TOKEN: copy it again from the developer portal")
             return 2
-        if globally:
-            synced = await bot.tree.sync()
-            log.info("synced %d global command(s); clients may take up to an hour", len(synced))
-        elif await sync_to_guilds(bot, settings.guild_ids):
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            # A Discord outage, a rate limit or no network: one line, and a retry is safe.
+            log.error("could not sync commands: %s; try again later", _brief(error))
             return 1
     return 0
+
+
+def _brief(error: BaseException) -> str:
+    """An error in a few words for one log line (discord.py's text can span lines)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:200]

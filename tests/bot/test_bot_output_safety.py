@@ -64,6 +64,7 @@ async def plant(world: World, role: int, user: int) -> None:
     await world.bot.store.run(write)
 
 
+@pytest.mark.settings(ask_rate=50)  # it walks every /topics page: many posts by one member
 async def test_planted_hostile_fact_is_posted_harmlessly(world: World) -> None:
     """Every way of showing the fact: no live mention, no bidi, parse=[] on every payload."""
     role = world.guild.create_role("Everyone-ish")

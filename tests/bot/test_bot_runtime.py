@@ -10,10 +10,12 @@ import io
 import logging
 import threading
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 import simcord
@@ -163,6 +165,24 @@ def test_redact_patterns() -> None:
     assert "/interactions/42/" + REDACTED in text
     assert "/webhooks/7/" + REDACTED in text
     assert "MTIzNDU2Nzg5MDEyMzQ1Njc4" not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://discord.com/api/v10/webhooks/7/{token}?wait=true",
+        '{{"url": "https:\\/\\/discord.com\\/api\\/webhooks\\/7\\/{token}"}}',
+        "https%3A%2F%2Fdiscord.com%2Fapi%2Fwebhooks%2F7%2F{token}",
+        "https%253A%252F%252Fdiscord.com%252Fapi%252Fwebhooks%252F7%252F{token}",
+        "/interactions/42/{token}/callback",
+        "%2finteractions%2f42%2f{token}%2fcallback",
+    ],
+)
+def test_redact_finds_tokens_in_escaped_urls(url: str) -> None:
+    """A token in a JSON-escaped or percent-encoded URL is redacted too."""
+    token = "aW50ZXJhY3Rpb246MTIzOjQ1Ng-token_abc"
+    text = redact(url.format(token=token))
+    assert token not in text and REDACTED in text
 
 
 def test_filter_survives_bad_format_args() -> None:
@@ -544,3 +564,46 @@ def test_sync_commands_guilds_or_global(
     calls.clear()
     assert runner.sync_commands(with_guilds, globally=True) == 0
     assert calls == [None]
+
+
+def _http_error(status: int) -> discord.HTTPException:
+    response = types.SimpleNamespace(status=status, reason="Service Unavailable")
+    return discord.HTTPException(response, "upstream\nunavailable")  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("restore_logging")
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        ("login", _http_error(503)),
+        ("login", aiohttp.ClientConnectionError("Cannot connect to host discord.com")),
+        ("sync", _http_error(429)),
+        ("sync", TimeoutError("timed out")),
+    ],
+)
+def test_sync_commands_turns_http_errors_into_one_line(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+    error: BaseException,
+) -> None:
+    """An outage, a rate limit or no network during `sitrep sync` exits 1 with one log
+    line saying to try again, never a traceback."""
+
+    async def login(self: SitrepBot, token: str) -> None:
+        if where == "login":
+            raise error
+        await self.setup_hook()
+
+    async def sync(self: app_commands.CommandTree[Any], *, guild: Any = None) -> list[Any]:
+        raise error
+
+    monkeypatch.setattr(SitrepBot, "login", login)
+    monkeypatch.setattr(app_commands.CommandTree, "sync", sync)
+    assert runner.sync_commands(settings, globally=True) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert "Traceback" not in "\n".join(lines)
+    [line] = [line for line in lines if "bot.runner" in line]
+    assert "ERROR" in line and "could not sync commands: " in line
+    assert line.endswith("; try again later")

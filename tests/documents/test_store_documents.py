@@ -120,6 +120,7 @@ read = read_text(body.encode(), "big.txt")
 print("ready", flush=True)
 for n in range(1000):
     docs.ingest(read, DocumentMeta(f"doc-{sys.argv[2]}-{n}", "Big"), actor="kill")
+    print("committed", flush=True)
 """
 
 
@@ -134,6 +135,10 @@ def test_ingest_killed_at_any_moment_leaves_whole_documents(tmp_path: Path) -> N
             [sys.executable, "-c", WRITER, str(path), str(run)], stdout=subprocess.PIPE
         )
         assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        if run % 4 == 0:
+            # Some runs are killed only after a commit, so that whatever the machine's speed
+            # there are finished documents to check beside the killed ones.
+            assert proc.stdout.readline() == b"committed\n"
         time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -144,7 +149,7 @@ def test_ingest_killed_at_any_moment_leaves_whole_documents(tmp_path: Path) -> N
         " (SELECT length(text) FROM documents d WHERE d.id = v.document_id)"
         " FROM source_versions v"
     ).fetchall()
-    assert versions, "no ingest finished in any run: make the sleeps longer"
+    assert versions  # at least the runs killed after a commit
     for doc_id, expected, stored, text_length in versions:
         assert stored == expected == 20000, doc_id  # one passage a paragraph
         assert text_length and text_length > 0
