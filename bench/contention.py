@@ -100,7 +100,17 @@ def _revisions(db: Path) -> int:
 
 
 def held_lock(db: Path, fact_id: str, questions: Questions, hold: float) -> dict[str, Any]:
-    """Phase 1: readers and one writer while another process holds the write lock."""
+    """Phase 1: readers and one writer while another process holds the write lock.
+
+    A fact is changed first, so that the readers' term index is behind: catching it up is
+    a write, which readers must put off rather than wait for.
+    """
+    store = FactStore(open_db(db))
+    try:
+        spare = store.facts()[-1].id
+        store.add_key(spare, "contention spare key", actor="bench")
+    finally:
+        store.db.close()
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     started = time.perf_counter()

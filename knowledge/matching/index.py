@@ -186,9 +186,13 @@ class TermIndex:
     def update(
         self, facts: Iterable[IndexedFact], remove: Iterable[str], meta: Mapping[str, str]
     ) -> None:
-        """Re-index ``facts`` and drop the facts ``remove`` names (one transaction)."""
-        facts = list(facts)
+        """Re-index ``facts`` and drop the facts ``remove`` names (one transaction).
+
+        ``facts`` is consumed once the write lock is held: when the database is locked the
+        call fails at once (see :func:`~knowledge.store.db.no_wait`) without analysing them.
+        """
         with self._transaction() as conn:
+            facts = list(facts)
             for fact_id in {*remove, *(f.fact_id for f in facts)}:
                 self._delete(conn, fact_id)
             self._insert(conn, facts)
