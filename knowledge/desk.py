@@ -7,6 +7,7 @@ moderators' edits show up in the very next answer.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -57,9 +58,8 @@ class Desk:
         timeout at most; after that they are dropped (the query log feeds statistics, never a
         fact or its history)."""
         try:
-            self.store.queries.flush()
-        except StoreBusy:
-            pass
+            with contextlib.suppress(StoreBusy):
+                self.store.queries.flush()
         finally:
             self.store.db.close()
 

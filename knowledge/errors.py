@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -154,3 +157,14 @@ def is_busy(error: BaseException) -> bool:
         # SQLITE_BUSY or SQLITE_LOCKED; an extended code keeps the primary one in its low byte.
         return (code & 0xFF) in (5, 6)
     return "database is locked" in str(error) or "database is busy" in str(error)
+
+
+@contextmanager
+def busy_as_error() -> Iterator[None]:
+    """Turn SQLite's "database is locked" inside the block into :class:`StoreBusy`."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise StoreBusy from exc
+        raise

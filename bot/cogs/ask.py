@@ -30,7 +30,7 @@ from ..errors import QueryTooLong
 from ..guards import Posted
 from ..services import Services, services_of
 from ..ui.replies import Destination, InteractionDestination, MessageDestination, report
-from ..ui.views import DYNAMIC_ITEMS, reply_view, send_sources, topics_view
+from ..ui.views import DYNAMIC_ITEMS, member_quota, reply_view, send_sources, topics_view
 
 log = logging.getLogger(__name__)
 Query = app_commands.Range[str, 1, MAX_QUERY]
@@ -41,7 +41,7 @@ def _bot(client: Any) -> Services:
 
 
 def _slash_quota(interaction: discord.Interaction[Any]) -> bool:
-    _bot(interaction.client).check_quota(interaction.user.id, interaction.created_at.timestamp())
+    member_quota(interaction)
     return True
 
 

@@ -29,8 +29,9 @@ def _bot(interaction: discord.Interaction[Any]) -> Services:
     return services_of(interaction.client)
 
 
-def _quota(interaction: discord.Interaction[Any]) -> None:
-    """The members' one quota (questions, /show, /sources, /topics and these buttons)."""
+def member_quota(interaction: discord.Interaction[Any]) -> None:
+    """The members' one quota (questions, /show, /sources, /topics and these buttons);
+    raises :class:`~bot.errors.Throttled` when this member asked too often lately."""
     _bot(interaction).check_quota(interaction.user.id, interaction.created_at.timestamp())
 
 
@@ -60,7 +61,7 @@ class SuggestionButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            _quota(interaction)
+            member_quota(interaction)
             await show_suggestion(interaction, self.asker, self.fact_id)
         except Exception as error:
             await report(InteractionDestination(interaction), error, where="did-you-mean")
@@ -90,7 +91,7 @@ class SourcesButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         destination = InteractionDestination(interaction)
         try:
-            _quota(interaction)
+            member_quota(interaction)
             await send_sources(destination, _bot(interaction), self.fact_id)
         except Exception as error:
             await report(destination, error, where="sources button")
@@ -151,7 +152,7 @@ class TopicsButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            _quota(interaction)
+            member_quota(interaction)
             await turn_topics_page(interaction, _bot(interaction), self.page)
         except Exception as error:
             await report(InteractionDestination(interaction), error, where="topics page")

@@ -24,6 +24,7 @@ Nothing here prints, reads the environment or touches any path other than those 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -102,12 +103,18 @@ Locate = Callable[[str | None, str | None], int | None]
 
 def field_locator(data: bytes, name: str) -> Locate:
     """Where each fact's fields are in a fact file, to give problems found after reading it
-    (by the store: a key another fact owns) the line the reader's own problems carry."""
-    entries, _ = _read_fact_data(data, name, {})
-    by_id = {entry.fact.id: entry for entry in entries}
+    (by the store: a key another fact owns) the line the reader's own problems carry.
+
+    The file is parsed again on the first call only: an import without such a problem
+    never pays for it.
+    """
+
+    @functools.cache
+    def entries() -> dict[str, _Entry]:
+        return {entry.fact.id: entry for entry in _read_fact_data(data, name, {})[0]}
 
     def locate(fact_id: str | None, fld: str | None) -> int | None:
-        entry = by_id.get(fact_id or "")
+        entry = entries().get(fact_id or "")
         return entry.line(fld) if entry is not None else None
 
     return locate

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..errors import StoreBusy, is_busy
+from ..errors import busy_as_error
 from ..models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, is_casualty, words
 
@@ -335,12 +335,8 @@ class _Transaction:
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
-        try:
+        with busy_as_error():
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
-                raise StoreBusy from exc
-            raise
         return self.conn
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:

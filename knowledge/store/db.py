@@ -17,7 +17,7 @@ from typing import Literal
 
 import sqlite_utils
 
-from ..errors import StoreBusy, is_busy
+from ..errors import busy_as_error
 from .rows import iso_time
 
 BUSY_TIMEOUT_MS = 5000
@@ -65,17 +65,6 @@ def no_wait(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
-
-
-@contextmanager
-def busy_as_error() -> Iterator[None]:
-    """Turn SQLite's "database is locked" inside the block into :class:`StoreBusy`."""
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        if is_busy(exc):
-            raise StoreBusy from exc
-        raise
 
 
 def utc_now() -> datetime:

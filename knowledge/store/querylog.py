@@ -43,8 +43,17 @@ class QueryLog:
         # The raw query may hold lone surrogates (SQLite would refuse them) or be huge.
         text = answer.query[:MAX_LOGGED_QUERY].encode("utf-8", "replace").decode("utf-8")
         fact_id = answer.fact.id if answer.fact is not None else None
-        row = (iso_time(self._clock()), text, answer.status, fact_id, float(answer.score))
-        self._pending.append((*row, guild_id, channel_id))
+        self._pending.append(
+            (
+                iso_time(self._clock()),
+                text,
+                answer.status,
+                fact_id,
+                float(answer.score),
+                guild_id,
+                channel_id,
+            )
+        )
         del self._pending[:-MAX_PENDING]
         self.flush(wait=False)
 
