@@ -19,7 +19,10 @@ from typing import Protocol, TypeVar
 from knowledge.curation.curator import Curator
 from knowledge.digest.gaps import Asker, GapReport
 from knowledge.digest.jobs import guild_gaps
+from knowledge.documents.answers import PassageHit
+from knowledge.documents.promote import propose
 from knowledge.models import Alternative, Answer, DigestSettings, Fact
+from knowledge.store.documents import DocumentStore
 from knowledge.store.facts import FactStore
 
 T = TypeVar("T")
@@ -31,6 +34,9 @@ class DeskAPI(Protocol):
     @property
     def store(self) -> FactStore: ...
 
+    @property
+    def documents(self) -> DocumentStore: ...
+
     def ask(
         self,
         query: str,
@@ -39,6 +45,8 @@ class DeskAPI(Protocol):
         channel_id: int | None = None,
         log: bool = True,
     ) -> Answer: ...
+
+    def passage_for(self, answer: Answer) -> PassageHit | None: ...
 
     def complete(self, prefix: str, limit: int = 25) -> list[Alternative]: ...
 
@@ -129,12 +137,15 @@ class AsyncDesk:
 
     async def ask_dated(
         self, query: str, *, guild_id: int | None, channel_id: int | None
-    ) -> tuple[Answer, date]:
-        """:meth:`ask` and the desk's today (to judge staleness), in one trip to the thread."""
-        return await self.run(
-            lambda d: (d.ask(query, guild_id=guild_id, channel_id=channel_id), d.today()),
-            shed=True,
-        )
+    ) -> tuple[Answer, PassageHit | None, date]:
+        """:meth:`ask`, the unreviewed passage that answers what no fact does (if one does),
+        and the desk's today (to judge staleness), in one trip to the thread."""
+
+        def call(desk: DeskAPI) -> tuple[Answer, PassageHit | None, date]:
+            answer = desk.ask(query, guild_id=guild_id, channel_id=channel_id)
+            return answer, desk.passage_for(answer), desk.today()
+
+        return await self.run(call, shed=True)
 
     async def complete(self, prefix: str, limit: int = 25) -> list[Alternative]:
         """Suggestions for a partly typed question."""
@@ -168,6 +179,16 @@ class AsyncDesk:
         )
 
     # Moderators' and feedback calls below always queue (never shed), like :meth:`curate`.
+
+    async def promotion(self, document_id: str, start: int, end: int) -> Fact:
+        """The fact a document's passage ``start:end`` proposes (see ``documents.promote``);
+        raises ``DocumentNotFound`` or ``DocumentError`` when there is no such passage."""
+
+        def call(desk: DeskAPI) -> Fact:
+            passage, meta, text = desk.documents.passage(document_id, start, end)
+            return propose(passage, meta, text, today=desk.today())
+
+        return await self.run(call)
 
     async def record_feedback(
         self,

@@ -16,7 +16,7 @@ import io
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -31,14 +31,12 @@ from knowledge.errors import Problem, ValidationError
 from knowledge.models import Fact, Source
 from knowledge.render.moderation import (
     fact_choices,
-    render_change,
     render_history,
     render_import,
     source_choices,
 )
 from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, plain
 
-from ..async_store import Busy
 from ..services import Services
 from ..ui.gap_views import GapSelect, gaps_reply, gaps_view, load_gaps
 from ..ui.moderation import (
@@ -46,6 +44,8 @@ from ..ui.moderation import (
     FactForm,
     ImportView,
     actor_of,
+    apply_change,
+    before_form,
     guild_of,
     history_view,
     import_summary,
@@ -58,8 +58,6 @@ from ..ui.replies import AUTOCOMPLETE_TIMEOUT, NO_PINGS, InteractionDestination,
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# A form must be the first response, within Discord's 3 s: what runs before it gets 2 s.
-BEFORE_FORM: Final = 2.0
 
 FactId = app_commands.Range[str, 1, validation.MAX_ID]
 Key = app_commands.Range[str, 1, validation.MAX_KEY]
@@ -408,24 +406,12 @@ class AdminCog(commands.Cog, name="Moderators"):
         await self._apply(private(interaction), call)
 
     async def _apply(self, to: InteractionDestination, call: Callable[[Curator], Outcome]) -> None:
-        """Run one change, answer the moderator, and post it to the mod-log."""
-        outcome = await to.soon(self._curate(to.interaction, call))
-        reply = render_change(outcome.fact, outcome.revision)
-        try:
-            await to.send(reply, private=True)
-        finally:  # the change is committed: the mod-log must hear of it whatever happens here
-            if outcome.changed:
-                await post_modlog(self.bot, reply)
+        await apply_change(self.bot, to, call)
 
     async def _before_form(
         self, interaction: discord.Interaction[Any], call: Callable[[Curator], T]
     ) -> T:
-        """A store call made before a form opens: a form cannot follow a deferral."""
-        try:
-            result: T = await asyncio.wait_for(self._curate(interaction, call), timeout=BEFORE_FORM)
-        except TimeoutError:
-            raise Busy("the store is too slow to open a form in time") from None
-        return result
+        return await before_form(self._curate(interaction, call))
 
     async def _suggest(
         self, interaction: discord.Interaction[Any], call: Callable[[Curator], list[T]]

@@ -25,6 +25,7 @@ from knowledge.render.answers import (
     render_topics,
 )
 from knowledge.render.parts import MAX_QUERY, Reply
+from knowledge.render.passages import render_passage
 
 from ..errors import QueryTooLong
 from ..guards import Posted
@@ -129,12 +130,16 @@ class AskCog(commands.Cog, name="Ask"):
     async def answer(self, destination: Destination, query: str) -> None:
         """Ask the core, then post the answer, a pointer to a recent one, or an honest miss."""
         query = checked_query(query)
-        answer, today = await destination.soon(
+        answer, passage, today = await destination.soon(
             self.bot.store.ask_dated(
                 query, guild_id=destination.guild_id, channel_id=destination.channel_id
             )
         )
-        reply = render(answer, today=today, asked=query if destination.echo_query else None)
+        asked = query if destination.echo_query else None
+        if passage is not None:
+            reply = render_passage(passage, asked=asked)
+        else:
+            reply = render(answer, today=today, asked=asked)
         if await self._pointed_to_earlier(destination, reply):
             return
         message = await destination.send(reply, view=reply_view(reply, destination.user_id))

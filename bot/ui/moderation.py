@@ -10,32 +10,37 @@ bot from places the hint never covered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import discord
 from discord import app_commands, ui
 
 from knowledge import validation
-from knowledge.curation.curator import ImportPlan
+from knowledge.curation.curator import Curator, ImportPlan, Outcome
 from knowledge.curation.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraft, parse_form
 from knowledge.errors import KeyConflict, Problem, ValidationError
-from knowledge.render.moderation import render_history, render_import
+from knowledge.render.moderation import render_change, render_history, render_import
 from knowledge.render.parts import Reply, shorten
 
+from ..async_store import Busy
 from ..errors import GENERIC, NotModerator, NotThisGuild, is_expected, user_message
 from ..services import Services, services_of
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FORM_TIMEOUT: Final = 30 * 60.0  # writing an answer and its keys takes a while
 RETRY_TIMEOUT: Final = 15 * 60.0  # an ephemeral message can be edited for 15 minutes
 IMPORT_TIMEOUT: Final = 10 * 60.0
 MODAL_TITLE_LIMIT: Final = 45
+# A form must be the first response, within Discord's 3 s: what runs before it gets 2 s.
+BEFORE_FORM: Final = 2.0
 _FACT: Final = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
@@ -295,6 +300,29 @@ class ImportView(ui.View):
         self, interaction: discord.Interaction[Any], error: Exception, item: ui.Item[Any], /
     ) -> None:
         await report(private(interaction), error, where="import")
+
+
+async def before_form(call: Awaitable[T]) -> T:
+    """A store call made before a form opens: a form cannot follow a deferral, so a slow
+    store is :class:`~bot.async_store.Busy` rather than a click that never answers."""
+    try:
+        return await asyncio.wait_for(call, timeout=BEFORE_FORM)
+    except TimeoutError:
+        raise Busy("the store is too slow to open a form in time") from None
+
+
+async def apply_change(
+    bot: Services, to: InteractionDestination, call: Callable[[Curator], Outcome]
+) -> None:
+    """Run one change as the interaction's user, answer them, and post it to the mod-log."""
+    user, guild_id = to.interaction.user, to.interaction.guild_id
+    outcome = await to.soon(bot.store.curate(actor_of(user), guild_id, call))
+    reply = render_change(outcome.fact, outcome.revision)
+    try:
+        await to.send(reply, private=True)
+    finally:  # the change is committed: the mod-log must hear of it whatever happens here
+        if outcome.changed:
+            await post_modlog(bot, reply)
 
 
 def import_summary(plan: ImportPlan) -> Reply:

@@ -19,6 +19,7 @@ from knowledge.render.parts import Reply
 from ..guards import Posted
 from ..services import Services, services_of
 from .feedback import FeedbackButton, feedback_buttons
+from .promote import PromoteButton
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     DeleteButton,
     TopicsButton,
     FeedbackButton,
+    PromoteButton,
 )
 
 
@@ -171,7 +173,8 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
 
 
 def reply_view(reply: Reply, asker: int) -> ui.View:
-    """Buttons under a public reply: suggestions or Sources and 👍/👎, and Delete."""
+    """Buttons under a public reply: suggestions or Sources and 👍/👎 (or, under a passage,
+    Make this a fact), and Delete."""
     view = ui.View(timeout=None)
     for suggestion in reply.suggestions:
         view.add_item(SuggestionButton(asker, suggestion.fact_id, suggestion.label))
@@ -179,6 +182,9 @@ def reply_view(reply: Reply, asker: int) -> ui.View:
         view.add_item(SourcesButton(reply.fact_id))
         for vote in feedback_buttons(reply.fact_id):  # answer feedback (bot/ui/feedback.py)
             view.add_item(vote)
+    if reply.passage is not None:
+        ref = reply.passage
+        view.add_item(PromoteButton(ref.document_id, ref.start, ref.end))
     view.add_item(DeleteButton(asker))
     return view
 

@@ -132,6 +132,15 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class PassageRef:
+    """Where a passage is: its document and character offsets (what promotion needs)."""
+
+    document_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Everything one bot message says: text, embeds and "did you mean" suggestions."""
 
@@ -140,6 +149,7 @@ class Reply:
     suggestions: tuple[Suggestion, ...] = ()
     fact_id: str | None = None  # the fact this reply shows, if any
     stale: bool = False
+    passage: PassageRef | None = None  # the unreviewed passage this reply shows, if any
 
 
 @dataclass(frozen=True, slots=True)
