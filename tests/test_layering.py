@@ -143,3 +143,12 @@ def test_import_graph_counts_relative_and_type_checking_imports(tmp_path: Path) 
     assert graph["app.sub"] == {"app.sub.cog"}
     assert graph["app.sub.cog"] == {"app.client"}
     assert _find_cycle(graph) == ["app.client", "app.sub", "app.sub.cog", "app.client"]
+
+
+def test_test_modules_have_unique_basenames() -> None:
+    """pytest imports test files by basename (no packages): two alike collide on collection."""
+    tests = Path(__file__).resolve().parent
+    seen: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert not {name: paths for name, paths in seen.items() if len(paths) > 1}
