@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import report
+from . import passages, report
 from .build import (
     CACHE,
     REPO,
@@ -43,6 +43,7 @@ from .worker import spawn
 
 DEFAULT_SIZES = ("seed", "1k", "10k", "100k")
 FULL_SIZES = (*DEFAULT_SIZES, "1M")
+DEFAULT_PASSAGE_SIZES = ("10k", "100k")
 BENCH_VERSION = 1
 
 
@@ -98,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSONL",
         help='extra questions for the seed store, one {"q": ...} object per line '
         "(e.g. the public question set)",
+    )
+    p.add_argument(
+        "--passages",
+        default=",".join(DEFAULT_PASSAGE_SIZES),
+        metavar="SIZES",
+        help="facts' worth of synthetic reports for the passages dimension, comma-separated, "
+        f"or 'none' (default {','.join(DEFAULT_PASSAGE_SIZES)})",
     )
     p.add_argument("--no-cli", action="store_true", help="skip the `sitrep ask` subprocess runs")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -257,6 +265,35 @@ def measure_size(
     return entry
 
 
+def measure_passages(size: Size, args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
+    """The passages dimension for one size: build (or reuse) the store, then ask."""
+    directory = passages.cache_dir(size, args.seed)
+    meta_path = directory / "meta.json"
+    if meta_path.exists() and not args.rebuild:
+        progress.step(f"passages {size.name}: using the cached store")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    else:
+        progress.step(f"passages {size.name}: ingesting the reports")
+        meta = spawn(
+            "passages-build",
+            {"size": size.name, "seed": args.seed, "label": f"passages {size.name}",
+             "quiet": args.quiet},
+        )  # fmt: skip
+    progress.step(f"passages {size.name}: asking ({args.queries} queries; fresh process)")
+    ours = spawn(
+        "passages-ours",
+        {"directory": str(directory), "queries": args.queries, "passes": args.passes,
+         "quiet": args.quiet},
+    )  # fmt: skip
+    return {"size": size.name, "build": meta, "ours": ours}
+
+
+def _passage_sizes(args: argparse.Namespace) -> list[Size]:
+    if args.passages.strip().lower() == "none":
+        return []
+    return [parse_size(n) for n in args.passages.split(",") if n.strip()]
+
+
 def _load() -> float | None:
     """The 1-minute load average: above the CPU count, something else competed for the CPUs."""
     try:
@@ -283,6 +320,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     }
     for size in _sizes(args):
         results["sizes"].append(measure_size(size, args, extra, progress))
+    results["passages"] = [measure_passages(s, args, progress) for s in _passage_sizes(args)]
     results["environment"]["core_changed_during_run"] = (
         code_digest() != results["environment"]["core_digest"]
     )

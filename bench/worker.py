@@ -16,7 +16,7 @@ from typing import Any
 
 from .progress import Progress
 
-TASKS = ("build", "ours", "rapidfuzz", "fts")
+TASKS = ("build", "ours", "rapidfuzz", "fts", "passages-build", "passages-ours")
 
 
 def run(task: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +35,17 @@ def run(task: str, args: dict[str, Any]) -> dict[str, Any]:
         from .measure import peak_rss_mb
 
         return {**built.meta, "build_peak_rss_mb": peak_rss_mb()}
+    if task == "passages-build":
+        from . import passages
+        from .build import parse_size
+
+        return passages.build(parse_size(args["size"]), int(args["seed"]), progress=progress.update)
+    if task == "passages-ours":
+        from . import passages
+
+        return passages.measure(
+            Path(args["directory"]), int(args["queries"]), int(args.get("passes", 1))
+        )
     from .generate import Query
 
     queries = [Query(q["text"], q["kind"], q["expect"]) for q in args["queries"]]

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from .curation.files import load_seeds
 from .curation.sources import load_glossary
-from .documents.answers import PassageHit, PassageMatcher
+from .documents.answers import (
+    PASSAGE_INDEX,
+    PASSAGE_INDEX_VERSION,
+    PassageHit,
+    PassageMatcher,
+    index_passages,
+)
 from .errors import FactNotFound, StoreBusy
 from .matching.index import TermIndex, fingerprint, index_fact
 from .matching.matcher import MatchConfig, Matcher, Scored
@@ -48,6 +54,8 @@ class Desk:
         self._matcher: Matcher | None = None
         self._built_at = -1
         self.documents = DocumentStore(store.db, clock=clock)
+        self._passage_index = TermIndex(store.db.conn, PASSAGE_INDEX)
+        self._passage_fingerprint = f"{self._fingerprint}:{PASSAGE_INDEX_VERSION}"
         self._passages: PassageMatcher | None = None
         self._passages_at = -1
 
@@ -134,9 +142,43 @@ class Desk:
         """The matcher over active documents' passages, caught up with any ingest or removal."""
         generation = self.documents.generation()
         if self._passages is None or self._passages_at != generation:
-            self._passages = PassageMatcher(self.documents.passages(), self.glossary)
+            try:
+                with no_wait(self.store.db.conn):
+                    self._refresh_passage_index()
+            except StoreBusy:
+                # As for facts: answer from the passage index as last committed meanwhile.
+                if self._passages is None:
+                    self._passages = self._over_passages()
+                return self._passages
             self._passages_at = generation
+            self._passages = self._over_passages()
         return self._passages
+
+    def _over_passages(self) -> PassageMatcher:
+        return PassageMatcher.over(
+            self._passage_index, self._analyzer, self.documents.passage_by_id
+        )
+
+    def _refresh_passage_index(self) -> None:
+        """Bring the passage index up to date: the passages of the documents ingested,
+        removed or restored since it was last written, or all of them when the glossary or
+        the analysis rules changed."""
+        index = self._passage_index
+        if index.meta("fingerprint") != self._passage_fingerprint:
+            newest = self.documents.generation()
+            index.rebuild(
+                index_passages(self.documents.passages(), self._analyzer),
+                {"fingerprint": self._passage_fingerprint, "event": str(newest)},
+            )
+            return
+        changed, newest = self.documents.changed_since(int(index.meta("event") or 0))
+        if changed:
+            stale = [pid for doc in sorted(changed) for pid in self.documents.passage_ids(doc)]
+            index.update(
+                index_passages(self.documents.passages(changed), self._analyzer),
+                remove=stale,
+                meta={"event": str(newest)},
+            )
 
     def passage_for(self, answer: Answer) -> PassageHit | None:
         """The passage answering a question no curated fact answered (facts always win)."""

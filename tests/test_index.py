@@ -77,7 +77,10 @@ def test_failed_update_changes_nothing(index: TermIndex) -> None:
         ("JNIM has 6,000 fighters.", {"count"}),
         ("The coup was in 2021.", {"when"}),
         ("The attacks of September 11, 2001.", {"when"}),
-        ("JNIM is led by two men.", set()),
+        ("JNIM is led by two men.", {"count"}),
+        ("Rescuers seek nine people reported missing.", {"count"}),
+        ("Officials recorded 312 suspected cases and 7 deaths.", {"count", "toll"}),
+        ("At least 41 people have died in the floods.", {"toll"}),
         ("If Bamako falls, the region would suffer.", {"if"}),
         ("Rebels killed 84 soldiers.", {"toll"}),
         ("JNIM has 6,000 fighters. Its raids left 84 soldiers dead.", {"count", "toll"}),
@@ -95,3 +98,19 @@ def test_fingerprint_follows_the_glossary() -> None:
     """Another glossary gives another fingerprint; the same one the same."""
     assert fingerprint(GLOSSARY) == fingerprint(GLOSSARY)
     assert fingerprint(GLOSSARY) != fingerprint(Glossary())
+
+
+@pytest.mark.parametrize("prefix", ["", "Match", "match; DROP TABLE facts", "1x", "a-b"])
+def test_index_table_prefix_must_be_a_plain_name(prefix: str) -> None:
+    """The prefix names tables, so anything but lowercase letters and underscores is refused."""
+    with pytest.raises(ValueError, match="prefix"):
+        TermIndex(sqlite3.connect(":memory:"), prefix)
+
+
+def test_indexes_with_different_prefixes_share_a_database_apart() -> None:
+    """Two indexes in one connection keep their own facts."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    facts, passages = TermIndex(conn), TermIndex(conn, "passage_match")
+    facts.rebuild([index_fact(FACTS[0], ANALYZER)], {"fingerprint": "f"})
+    assert (facts.size(), passages.size()) == (1, 0)
+    assert passages.meta("fingerprint") is None

@@ -282,3 +282,35 @@ def test_who_asks_about_what_the_fact_is_about(query: str, status: str) -> None:
         ("JNIM leader",),
     )
     assert Matcher((leaders,), GLOSSARY).ask(query).status == status
+
+
+def _schools_and_floods() -> tuple[Fact, ...]:
+    schools = make_fact(
+        "schools-closed",
+        "Schools closed",
+        "Classes were suspended and 146 schools closed, affecting 19,000 pupils.",
+        "JNIM is led",
+    )
+    river = make_fact(
+        "river-record",
+        "The river at Gaya",
+        "The river reached 6.3 metres at Gaya, the highest level on record.",
+        "JNIM is led",
+    )
+    return (schools, river)
+
+
+@pytest.mark.parametrize(
+    ("query", "fact_id"),
+    [
+        # A word no fact uses is read as its derived relatives the store has...
+        ("how many pupils are affected by school closures", "schools-closed"),
+        ("how high was the river at Gaya", "river-record"),
+        # ... but only real relatives: no fact speaks of a mission.
+        ("what is the school mission", None),
+    ],
+)
+def test_a_missing_word_is_read_as_its_derived_relatives(query: str, fact_id: str | None) -> None:
+    """ "Closures" finds "closed" and "high" finds "highest" when the store lacks the word."""
+    answer = Matcher(_schools_and_floods(), GLOSSARY).ask(query)
+    assert (answer.fact.id if answer.fact else None) == fact_id, answer

@@ -22,12 +22,14 @@ from ..models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, is_casualty, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 _COUNT_RE = re.compile(
     r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w,.]*\d)"
-    r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice)\b",
+    r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice"
+    r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b",
     re.I,
 )
 _DAY_OF_MONTH_RE = re.compile(
@@ -43,10 +45,11 @@ _DATE_RE = re.compile(
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+")
 
-_TABLES = ("match_meta", "match_docs", "match_postings", "match_terms", "match_words")
+_TABLES = ("meta", "docs", "postings", "terms", "words")
+# {p} is the index's table prefix: the facts' index is "match", the passages' another.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS match_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS match_docs (
+CREATE TABLE IF NOT EXISTS {p}_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {p}_docs (
     row INTEGER PRIMARY KEY,
     fact_id TEXT NOT NULL UNIQUE,
     title TEXT NOT NULL,
@@ -56,14 +59,15 @@ CREATE TABLE IF NOT EXISTS match_docs (
     kinds TEXT NOT NULL,
     words TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS match_postings (
+CREATE TABLE IF NOT EXISTS {p}_postings (
     term TEXT NOT NULL, head INTEGER NOT NULL, row INTEGER NOT NULL, PRIMARY KEY (term, head, row)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS match_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)
+CREATE TABLE IF NOT EXISTS {p}_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)
     WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS match_words (word TEXT PRIMARY KEY, df INTEGER NOT NULL)
+CREATE TABLE IF NOT EXISTS {p}_words (word TEXT PRIMARY KEY, df INTEGER NOT NULL)
     WITHOUT ROWID;
 """
+_PREFIX_RE = re.compile(r"[a-z][a-z_]*\Z")
 
 
 def fingerprint(glossary: Glossary) -> str:
@@ -84,6 +88,20 @@ def _count_kind(folded: Sequence[str]) -> str:
     return "toll" if is_casualty(folded) else "count"
 
 
+def _sentence_kinds(sentence: str) -> set[str]:
+    """What the numbers in one sentence count: deaths (a toll) or anything else (a count).
+
+    Each number is judged by the words around it ("had recorded 312 suspected cases and 7
+    deaths" holds a count of cases and a toll), so one death in a sentence does not make all
+    its numbers tolls; "killed 84 soldiers" and "84 soldiers dead" stay tolls.
+    """
+    kinds: set[str] = set()
+    for number in _COUNT_RE.finditer(sentence):
+        near = words(sentence[: number.start()])[-2:] + words(sentence[number.end() :])[:3]
+        kinds.add(_count_kind(near))
+    return kinds
+
+
 def fact_kinds(fact: Fact) -> frozenset[str]:
     """The kinds of answer a fact can give: who, when, where, why (from its keys), count (or
     toll, a count of the dead), when, and "if" when it says what would follow from something.
@@ -96,8 +114,7 @@ def fact_kinds(fact: Fact) -> frozenset[str]:
         if folded[:2] in (["how", "many"], ["how", "much"]):
             kinds.add(_count_kind(folded))
     for sentence in _SENTENCE_END_RE.split(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
-        if _COUNT_RE.search(sentence):
-            kinds.add(_count_kind(words(sentence)))
+        kinds |= _sentence_kinds(sentence)
     if _DATE_RE.search(fact.answer):
         kinds.add("when")
     if "if" in words(fact.answer):
@@ -154,20 +171,27 @@ class TermIndex:
     another transaction when they are called.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, prefix: str = "match") -> None:
+        # The prefix is the caller's constant, never user text: it names the tables.
+        if not _PREFIX_RE.match(prefix):
+            raise ValueError(f"bad index table prefix {prefix!r}")
         self.conn = conn
-        conn.executescript(_SCHEMA)
+        self.prefix = prefix
+        self._schema = _SCHEMA.replace("{p}", prefix)
+        conn.executescript(self._schema)
 
     # -- bookkeeping ----------------------------------------------------------------------
 
     def meta(self, name: str) -> str | None:
         """A stored bookkeeping value (fingerprint, indexed revision), or None."""
-        row = self.conn.execute("SELECT value FROM match_meta WHERE name = ?", (name,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT value FROM {self.prefix}_meta WHERE name = ?", (name,)
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def size(self) -> int:
         """How many facts are indexed."""
-        return int(self.conn.execute("SELECT count(*) FROM match_docs").fetchone()[0])
+        return int(self.conn.execute(f"SELECT count(*) FROM {self.prefix}_docs").fetchone()[0])
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -176,8 +200,8 @@ class TermIndex:
         with self._transaction() as conn:
             # Dropped, not emptied: an index from an older version may have other columns.
             for table in _TABLES:
-                conn.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in _SCHEMA.split(";"):
+                conn.execute(f"DROP TABLE IF EXISTS {self.prefix}_{table}")
+            for statement in self._schema.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             self._insert(conn, facts)
@@ -201,19 +225,18 @@ class TermIndex:
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
 
-    @staticmethod
-    def _set_meta(conn: sqlite3.Connection, meta: Mapping[str, str]) -> None:
+    def _set_meta(self, conn: sqlite3.Connection, meta: Mapping[str, str]) -> None:
         conn.executemany(
-            "INSERT INTO match_meta (name, value) VALUES (?, ?)"
+            f"INSERT INTO {self.prefix}_meta (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             meta.items(),
         )
 
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, facts: Iterable[IndexedFact]) -> None:
+    def _insert(self, conn: sqlite3.Connection, facts: Iterable[IndexedFact]) -> None:
+        p = self.prefix
         for fact in facts:
             cursor = conn.execute(
-                "INSERT INTO match_docs (fact_id, title, head, terms, phrases, kinds, words)"
+                f"INSERT INTO {p}_docs (fact_id, title, head, terms, phrases, kinds, words)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     fact.fact_id,
@@ -230,30 +253,30 @@ class TermIndex:
             # ("Mali"), 1 when a key or the title contains it, 0 for the answer alone.
             whole = {phrase for phrase in fact.phrases if " " not in phrase}
             conn.executemany(
-                "INSERT INTO match_postings (term, row, head) VALUES (?, ?, ?)",
+                f"INSERT INTO {p}_postings (term, row, head) VALUES (?, ?, ?)",
                 (
                     (term, row, 2 if term in whole else int(term in fact.head))
                     for term in fact.terms
                 ),
             )
-            _count(conn, "match_terms", "term", fact.terms, +1)
-            _count(conn, "match_words", "word", fact.words, +1)
+            _count(conn, f"{p}_terms", "term", fact.terms, +1)
+            _count(conn, f"{p}_words", "word", fact.words, +1)
 
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, fact_id: str) -> None:
+    def _delete(self, conn: sqlite3.Connection, fact_id: str) -> None:
+        p = self.prefix
         found = conn.execute(
-            "SELECT row, terms, words FROM match_docs WHERE fact_id = ?", (fact_id,)
+            f"SELECT row, terms, words FROM {p}_docs WHERE fact_id = ?", (fact_id,)
         ).fetchone()
         if found is None:
             return
         row, terms, found_words = found
-        conn.execute("DELETE FROM match_docs WHERE row = ?", (row,))
+        conn.execute(f"DELETE FROM {p}_docs WHERE row = ?", (row,))
         conn.executemany(
-            "DELETE FROM match_postings WHERE term = ? AND head IN (0, 1, 2) AND row = ?",
+            f"DELETE FROM {p}_postings WHERE term = ? AND head IN (0, 1, 2) AND row = ?",
             ((term, row) for term in terms.split()),
         )
-        _count(conn, "match_terms", "term", terms.split(), -1)
-        _count(conn, "match_words", "word", found_words.split(), -1)
+        _count(conn, f"{p}_terms", "term", terms.split(), -1)
+        _count(conn, f"{p}_words", "word", found_words.split(), -1)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -264,7 +287,7 @@ class TermIndex:
             return {}
         marks = ",".join("?" * len(wanted))
         rows = self.conn.execute(
-            f"SELECT term, df FROM match_terms WHERE term IN ({marks})", wanted
+            f"SELECT term, df FROM {self.prefix}_terms WHERE term IN ({marks})", wanted
         )
         return {str(term): int(df) for term, df in rows}
 
@@ -272,7 +295,7 @@ class TermIndex:
         """``(row, level)`` of the facts that contain ``term``, at most ``limit`` of them,
         the facts most about it first: level 2 when a whole key is the term, 1 when the
         title, a key or a tag contains it, 0 when only the answer does."""
-        sql = "SELECT row, head FROM match_postings WHERE term = ? ORDER BY head DESC"
+        sql = f"SELECT row, head FROM {self.prefix}_postings WHERE term = ? ORDER BY head DESC"
         args: tuple[object, ...] = (term,)
         if limit is not None:
             sql += " LIMIT ?"
@@ -286,8 +309,8 @@ class TermIndex:
             return {}
         marks = ",".join("?" * len(rows))
         found = self.conn.execute(
-            "SELECT row, fact_id, title, head, terms, phrases, kinds, words FROM match_docs"
-            f" WHERE row IN ({marks})",
+            "SELECT row, fact_id, title, head, terms, phrases, kinds, words"
+            f" FROM {self.prefix}_docs WHERE row IN ({marks})",
             list(rows),
         )
         return {
@@ -306,13 +329,13 @@ class TermIndex:
     def first(self, limit: int) -> list[tuple[str, str]]:
         """``(fact_id, title)`` of the first facts by id: a starting list for autocomplete."""
         rows = self.conn.execute(
-            "SELECT fact_id, title FROM match_docs ORDER BY fact_id LIMIT ?", (limit,)
+            f"SELECT fact_id, title FROM {self.prefix}_docs ORDER BY fact_id LIMIT ?", (limit,)
         )
         return [(str(fact_id), str(title)) for fact_id, title in rows]
 
     def vocabulary(self) -> list[str]:
         """Every word any indexed fact contains."""
-        return [str(word) for (word,) in self.conn.execute("SELECT word FROM match_words")]
+        return [str(word) for (word,) in self.conn.execute(f"SELECT word FROM {self.prefix}_words")]
 
 
 def _count(

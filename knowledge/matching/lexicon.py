@@ -29,3 +29,46 @@ def is_english_word(word: str) -> bool:
 def english_frequency(word: str) -> int:
     """How often ``word`` occurs in the English word list's corpus (0 if not at all)."""
     return _frequencies().get(word, 0)
+
+
+# Derivation by suffix: (ending, replacement) pairs that lead from a derived English word to
+# the word it comes from ("closures" → "close", "leader" → "lead", "evacuation" →
+# "evacuate"), and the endings that lead back from a root to its derived words.
+_TO_ROOT = (
+    ("ations", "ate"), ("ation", "ate"), ("ations", ""), ("ation", ""), ("ation", "e"),
+    ("sions", "de"), ("sion", "de"), ("ions", "e"), ("ion", "e"), ("ions", ""), ("ion", ""),
+    ("ures", "e"), ("ure", "e"), ("ures", ""), ("ure", ""), ("ments", ""), ("ment", ""),
+    ("ers", ""), ("er", ""), ("ers", "e"), ("er", "e"), ("ors", ""), ("or", ""), ("ors", "e"),
+    ("or", "e"), ("ings", ""), ("ing", ""), ("ing", "e"), ("ied", "y"), ("ed", ""), ("ed", "e"),
+    ("als", ""), ("al", ""), ("al", "e"), ("ances", ""), ("ance", ""), ("ance", "e"),
+    ("ences", ""), ("ence", ""), ("ence", "e"), ("ies", "y"), ("ity", ""), ("ity", "e"),
+    ("ness", ""), ("iest", "y"), ("est", ""), ("est", "e"), ("y", ""), ("s", ""), ("es", ""),
+)  # fmt: skip
+_FROM_ROOT = (
+    "s", "es", "ed", "d", "ing", "er", "ers", "r", "rs", "or", "ors", "ure", "ures", "ment",
+    "ments", "ion", "ions", "ation", "ations", "al", "als", "ance", "ence", "y", "est", "st",
+)  # fmt: skip
+# A root shorter than this is too often a different word ("pow" in "power", "ab" in "abed").
+_MIN_ROOT = 4
+
+
+@lru_cache(maxsize=4096)
+def relatives(word: str) -> frozenset[str]:
+    """English words derived from the same root as ``word`` by a suffix, ``word`` excluded:
+    "closures" → {"close", "closed", "closure", "closing", ...}; {} for a word that is not
+    English or has no such relatives. Every word returned is itself a common English word.
+    """
+    if not is_english_word(word) or len(word) < _MIN_ROOT:
+        return frozenset()
+    roots = {word}
+    for ending, replacement in _TO_ROOT:
+        if word.endswith(ending):
+            root = word[: len(word) - len(ending)] + replacement
+            if len(root) >= _MIN_ROOT and is_english_word(root):
+                roots.add(root)
+    found: set[str] = set()
+    for root in roots:
+        found.add(root)
+        for base in {root, root[:-1]} if root.endswith("e") else {root}:
+            found.update(base + ending for ending in _FROM_ROOT)
+    return frozenset(w for w in found if w != word and is_english_word(w))

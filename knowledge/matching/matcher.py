@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 
 from ..models import Alternative, Answer, Fact, Glossary
 from .index import IndexedFact, TermIndex, index_fact
-from .lexicon import english_frequency, is_english_word
+from .lexicon import english_frequency, is_english_word, relatives
 from .text import (
     LIGHT_STEMS,
     LIGHT_WORDS,
@@ -299,6 +299,7 @@ class Matcher:
 
     def _query(self, folded: Sequence[str], *, loose: bool, complete_last: bool = False) -> _Query:
         readings: dict[int, list[str]] = {}
+        related: dict[int, list[str]] = {}
         primary = list(folded)
         for i, word in enumerate(folded):
             if word not in self._vocabulary:
@@ -306,8 +307,17 @@ class Matcher:
                 if corrections:
                     readings[i] = corrections
                     primary[i] = corrections[0]
+                elif kin := sorted(relatives(word) & self._vocabulary):
+                    # A real word the store lacks may be a relative of one it has: the
+                    # question's "closures" is the report's "closed".
+                    related[i] = kin
         analysis = self.analyzer.analyse_words(primary)
         alternatives: dict[str, set[str]] = defaultdict(set)
+        for i, kin in related.items():
+            terms = self.analyzer.analyse_words([primary[i]]).terms
+            if terms:
+                for other in kin:
+                    alternatives[terms[0]].update(self.analyzer.analyse_words([other]).terms)
         for corrections in readings.values():
             terms = self.analyzer.analyse_words([corrections[0]]).terms
             if terms:

@@ -11,7 +11,7 @@ the quotes that cite them. Removing is soft: the document stops answering, nothi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, Literal
@@ -275,15 +275,23 @@ class DocumentStore:
         )
         return [_version_from_row(row) for row in self._conn.execute(sql)]
 
-    def passages(self) -> Iterator[tuple[Passage, DocumentMeta]]:
-        """Every passage of the current version of every active document, with its metadata."""
-        rows = self._conn.execute(
+    def passages(
+        self, document_ids: Iterable[str] | None = None
+    ) -> Iterator[tuple[Passage, DocumentMeta]]:
+        """Every passage of the current version of every active document (of those named,
+        when ``document_ids`` is given), with its metadata."""
+        sql = (
             "SELECT v.document_id, v.version, v.title, v.publisher, v.published, v.url, v.text"
             " FROM source_documents d JOIN source_versions v"
             " ON v.document_id = d.id AND v.version = d.version WHERE d.status = 'active'"
-            " ORDER BY v.document_id"
-        ).fetchall()
-        for doc_id, version, title, publisher, published, url, text in rows:
+        )
+        args: list[str] = []
+        if document_ids is not None:
+            args = sorted(set(document_ids))
+            sql += f" AND d.id IN ({','.join('?' * len(args))})"
+        for doc_id, version, title, publisher, published, url, text in self._conn.execute(
+            sql + " ORDER BY v.document_id", args
+        ).fetchall():
             meta = DocumentMeta(doc_id, title, publisher, _date(published), url)
             for start, end, heading in self._conn.execute(
                 "SELECT start, end, heading FROM source_passages"
@@ -291,6 +299,42 @@ class DocumentStore:
                 (doc_id, version),
             ):
                 yield Passage(doc_id, version, start, end, text[start:end], heading), meta
+
+    def passage_ids(self, document_id: str) -> list[str]:
+        """The ids of the passages of every version of a document, removed or not."""
+        return [
+            Passage(document_id, version, start, end, "").id
+            for version, start, end in self._conn.execute(
+                "SELECT version, start, end FROM source_passages WHERE document_id = ?",
+                (document_id,),
+            )
+        ]
+
+    def changed_since(self, event: int) -> tuple[set[str], int]:
+        """The documents ingested, removed or restored after event number ``event``, and the
+        newest event number (what :meth:`generation` returns)."""
+        rows = self._conn.execute(
+            "SELECT id, document_id FROM source_events WHERE id > ?", (event,)
+        ).fetchall()
+        return {str(doc) for _, doc in rows}, max((int(i) for i, _ in rows), default=event)
+
+    def passage_by_id(self, passage_id: str) -> tuple[Passage, DocumentMeta] | None:
+        """The passage ``DOC@VERSION:START-END`` (see :attr:`Passage.id`), or None if that
+        version has no passage there."""
+        document_id, _, span = passage_id.rpartition("@")
+        version, _, offsets = span.partition(":")
+        start, _, end = offsets.partition("-")
+        if not (version.isdigit() and start.isdigit() and end.isdigit()):
+            return None
+        row = self._conn.execute(
+            "SELECT 1 FROM source_passages WHERE document_id = ? AND version = ?"
+            " AND start = ? AND end = ?",
+            (document_id, int(version), int(start), int(end)),
+        ).fetchone()
+        if row is None:
+            return None
+        passage, meta, _ = self.passage(document_id, int(start), int(end), version=int(version))
+        return passage, meta
 
     def passage(
         self, document_id: str, start: int, end: int, *, version: int | None = None

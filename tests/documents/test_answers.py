@@ -1,0 +1,160 @@
+"""Answers from passages: the stored passage index follows ingests, versions and removals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from knowledge.desk import Desk
+from knowledge.documents.answers import PASSAGE_INDEX, PassageMatcher, acronyms, pseudo_fact
+from knowledge.documents.models import DocumentMeta, Passage
+from knowledge.documents.read import read_text
+from knowledge.models import Glossary
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+REPORT = (
+    b"# Floods in Dosso\n\n"
+    b"At least 41 people have died in the floods, the civil protection directorate said.\n\n"
+    b"The river reached 6.3 metres at the Gaya gauge, the highest level on record.\n"
+)
+QUESTION = "how high did the river reach at the Gaya gauge"
+
+
+def _desk(path: Path) -> Desk:
+    return Desk(FactStore(open_db(path), clock=lambda: NOW), Glossary(), clock=lambda: NOW)
+
+
+def _ingest(desk: Desk, body: bytes, doc_id: str = "dosso") -> None:
+    desk.documents.ingest(read_text(body, "r.md"), DocumentMeta(doc_id, "Floods"), actor="t")
+
+
+def _indexed(desk: Desk) -> list[str]:
+    conn = desk.store.db.conn
+    return [row[0] for row in conn.execute(f"SELECT fact_id FROM {PASSAGE_INDEX}_docs")]
+
+
+def _hit(desk: Desk, query: str) -> str | None:
+    hit = desk.passage_for(desk.ask(query, log=False))
+    return None if hit is None else hit.passage.text
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    """A desk with no facts and one ingested report."""
+    desk = _desk(tmp_path / "a.db")
+    _ingest(desk, REPORT)
+    return desk
+
+
+def test_an_ingested_passage_answers_and_is_indexed_in_the_store(desk: Desk) -> None:
+    """The answer comes from the stored index, which holds each passage once."""
+    assert _hit(desk, QUESTION) is not None and "6.3 metres" in (_hit(desk, QUESTION) or "")
+    assert len(_indexed(desk)) == 2 == len(desk.passage_matcher)
+
+
+def test_stored_and_in_memory_matchers_agree(desk: Desk) -> None:
+    """The stored index answers exactly as a matcher built in memory from the passages."""
+    memory = PassageMatcher(desk.documents.passages(), Glossary())
+    for query in (QUESTION, "how many people died in the floods", "who leads Chad"):
+        stored, built = desk.passage_matcher.ask(query), memory.ask(query)
+        assert (stored and stored.passage) == (built and built.passage)
+
+
+def test_a_new_version_replaces_the_old_passages_in_the_index(desk: Desk) -> None:
+    """Only the current version answers; the old version's passages leave the index."""
+    desk.passage_matcher  # noqa: B018 (index the first version)
+    _ingest(desk, REPORT.replace(b"6.3", b"6.5"))
+    assert "6.5 metres" in (_hit(desk, QUESTION) or "")
+    assert all(pid.startswith("dosso@2:") for pid in _indexed(desk))
+
+
+def test_a_removed_document_stops_answering_and_a_restored_one_answers_again(
+    desk: Desk,
+) -> None:
+    """Removal and restoration are caught up from the document events."""
+    assert _hit(desk, QUESTION) is not None
+    desk.documents.remove("dosso", actor="t")
+    assert _hit(desk, QUESTION) is None and _indexed(desk) == []
+    _ingest(desk, REPORT)
+    assert _hit(desk, QUESTION) is not None
+
+
+def test_a_reopened_desk_uses_the_stored_index_without_rebuilding(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """The index survives a restart: a second process answers at once from the same rows."""
+    desk.passage_matcher  # noqa: B018
+    rows = desk.store.db.conn.execute(f"SELECT row FROM {PASSAGE_INDEX}_docs").fetchall()
+    desk.close()
+    again = _desk(tmp_path / "a.db")
+    assert _hit(again, QUESTION) is not None
+    assert again.store.db.conn.execute(f"SELECT row FROM {PASSAGE_INDEX}_docs").fetchall() == rows
+
+
+def test_a_changed_analysis_rebuilds_the_passage_index(desk: Desk, tmp_path: Path) -> None:
+    """A stored index from other analysis rules (another fingerprint) is rebuilt whole."""
+    desk.passage_matcher  # noqa: B018
+    conn = desk.store.db.conn
+    conn.execute(f"UPDATE {PASSAGE_INDEX}_meta SET value = 'old' WHERE name = 'fingerprint'")
+    conn.execute(f"DELETE FROM {PASSAGE_INDEX}_docs")
+    desk.close()
+    again = _desk(tmp_path / "a.db")
+    assert _hit(again, QUESTION) is not None and len(_indexed(again)) == 2
+
+
+def test_other_documents_stay_indexed_when_one_changes(desk: Desk) -> None:
+    """Catch-up touches only the documents named by new events."""
+    _ingest(desk, b"Cholera was confirmed in Gaya on 17 November.", doc_id="cholera")
+    desk.passage_matcher  # noqa: B018
+    desk.documents.remove("cholera", actor="t")
+    assert _hit(desk, "when was cholera confirmed in Gaya") is None
+    assert sorted(pid.split("@")[0] for pid in _indexed(desk)) == ["dosso", "dosso"]
+
+
+@pytest.mark.parametrize(
+    "passage_id", ["", "dosso", "dosso@x:1-2", "dosso@1:5", "dosso@1:0-3", "nope@1:0-17"]
+)
+def test_passage_by_id_is_none_for_ids_that_name_no_passage(desk: Desk, passage_id: str) -> None:
+    """A malformed id, or one of no stored passage, loads nothing (and raises nothing)."""
+    assert desk.documents.passage_by_id(passage_id) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The World Food Programme began distributing rations.", ("WFP",)),
+        ("Médecins Sans Frontières opened a centre.", ("MSF",)),
+        ("the Economic Community of West African States met", ("ECWAS", "ECOWAS")),
+        # Initials that spell a word would read as that word.
+        ("The World Health Organization approved doses.", ()),
+        # Two names joined by "and" stay two names; one capitalised word is no name.
+        ("the Red Cross of Niger and Niger Basin Authority", ("RCN", "RCON", "NBA")),
+        ("Gaya and Tanda are towns.", ()),
+    ],
+)
+def test_acronyms(text: str, expected: tuple[str, ...]) -> None:
+    """Multi-word names give the initials a reader may ask with."""
+    assert acronyms(text) == expected
+
+
+def test_a_question_by_acronym_finds_the_passage_that_spells_the_name_out(
+    tmp_path: Path,
+) -> None:
+    """ "WFP" finds the World Food Programme's passage."""
+    desk = _desk(tmp_path / "w.db")
+    _ingest(desk, b"The World Food Programme gives rations to 60,000 people in Gaya.")
+    assert "60,000" in (_hit(desk, "how many people get WFP rations") or "")
+
+
+def test_a_passage_of_several_sentences_is_compared_sentence_by_sentence() -> None:
+    """Each sentence is a key of the passage's pseudo-fact; a one-sentence passage has none."""
+    long = Passage("d", 1, 0, 41, "The river rose. Rescuers sought nine people.")
+    short = Passage("d", 1, 0, 15, "The river rose.")
+    meta = DocumentMeta("d", "Floods", "Wire")
+    assert pseudo_fact(long, meta).keys == ("The river rose.", "Rescuers sought nine people.")
+    assert pseudo_fact(short, meta).keys == ()
+    assert "Floods" in pseudo_fact(short, meta).tags
