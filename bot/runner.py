@@ -21,6 +21,7 @@ from knowledge.errors import KnowledgeError
 from .async_store import AsyncDesk, DeskAPI
 from .client import SitrepBot, build_bot, sync_to_guilds
 from .config import Settings
+from .heap import settle_heap
 from .logging_setup import configure_logging
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ def _opener(settings: Settings) -> Callable[[], DeskAPI]:
         # Imported here so `sitrep sync` never needs the store's dependencies.
         from knowledge.desk import open_desk
 
-        desk: DeskAPI = open_desk(settings.db_path, settings.seeds_dir)
+        desk = open_desk(settings.db_path, settings.seeds_dir)
+        desk.warm()
+        settle_heap()
         return desk
 
     return open_on_db_thread

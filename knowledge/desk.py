@@ -24,6 +24,7 @@ from .documents.answers import (
 )
 from .errors import FactNotFound, StoreBusy
 from .matching.index import TermIndex, fingerprint, index_fact
+from .matching.lexicon import is_english_word
 from .matching.matcher import MatchConfig, Matcher, Scored
 from .matching.text import Analyzer, words
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
@@ -185,6 +186,12 @@ class Desk:
         if answer.answered or not words(answer.query):
             return None
         return self.passage_matcher.ask(answer.query)
+
+    def warm(self) -> None:
+        """Build both matchers and load the English word list now, not on the first question:
+        a long-running process (the bot) pays for them at start-up."""
+        self.passage_matcher.ask(self.matcher.ask("warm up the matcher").query)
+        is_english_word("warm")
 
     def explain(self, query: str, limit: int = 5) -> list[Scored]:
         """The top candidates for ``query`` with their score parts."""

@@ -164,3 +164,13 @@ def test_a_writer_facing_a_held_lock_gets_store_busy(desk: Desk, locked: None) -
     with pytest.raises(StoreBusy, match="busy"):
         desk.store.add_key("kayes", "Kayes siege", actor="mod")
     assert "Kayes siege" not in desk.fact("kayes").keys
+
+
+def test_warm_builds_both_matchers_and_logs_nothing(desk: Desk) -> None:
+    """After warm() the first question finds the matchers built; warming is not a question."""
+    desk.warm()
+    matchers = (desk._matcher, desk._passages)
+    assert None not in matchers
+    assert desk.ask("who leads JNIM", log=False).answered
+    assert (desk._matcher, desk._passages) == matchers
+    assert desk.store.queries.records() == []

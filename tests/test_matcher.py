@@ -314,3 +314,22 @@ def test_a_missing_word_is_read_as_its_derived_relatives(query: str, fact_id: st
     """ "Closures" finds "closed" and "high" finds "highest" when the store lacks the word."""
     answer = Matcher(_schools_and_floods(), GLOSSARY).ask(query)
     assert (answer.fact.id if answer.fact else None) == fact_id, answer
+
+
+@pytest.mark.parametrize(
+    ("typed", "strict", "loose"),
+    [
+        ("jayes", ["kayes"], []),  # first letter replaced: only the strict pass, one slip
+        ("mports", ["imports"], []),  # first letter dropped
+        ("wimports", ["imports"], []),  # a letter put before it
+        ("miports", ["imports"], []),  # first two swapped
+        ("iports", ["imports"], ["imports"]),  # first letter kept: either pass
+        ("vuel", [], []),  # a short word keeps its first letter ("fuel" is too far)
+    ],
+)
+def test_a_slip_of_the_first_letter(
+    matcher: Matcher, typed: str, strict: list[str], loose: list[str]
+) -> None:
+    """One edit may change a longer word's first letter; anything more must keep it."""
+    assert matcher._corrections(typed, loose=False) == strict
+    assert matcher._corrections(typed, loose=True) == loose

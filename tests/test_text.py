@@ -156,3 +156,14 @@ def test_intent_words_set_intent_and_leave_the_terms(
 def test_whitespace_of_any_kind_separates_words(text: str) -> None:
     """Tabs, newlines and Unicode spaces split words; they never glue two together."""
     assert words(text) == ["who", "leads", "jnim"]
+
+
+def test_short_texts_are_analysed_once() -> None:
+    """A question's analysis is reused (the two matchers and passes share it); long texts,
+    such as facts being indexed, are not kept."""
+    analyzer = Analyzer(Glossary(()))
+    question = words("who leads the group")
+    assert analyzer.analyse_words(question) is analyzer.analyse_words(list(question))
+    long_text = words("word " * 100)
+    assert analyzer.analyse_words(long_text) is not analyzer.analyse_words(long_text)
+    assert analyzer.analyse_words(long_text) == analyzer.analyse_words(long_text)

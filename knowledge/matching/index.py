@@ -309,7 +309,7 @@ class TermIndex:
             return {}
         marks = ",".join("?" * len(rows))
         found = self.conn.execute(
-            "SELECT row, fact_id, title, head, terms, phrases, kinds, words"
+            "SELECT row, fact_id, title, head, terms, phrases, kinds"
             f" FROM {self.prefix}_docs WHERE row IN ({marks})",
             list(rows),
         )
@@ -323,7 +323,7 @@ class TermIndex:
                 frozenset(kinds.split()),
                 frozenset(),
             )
-            for row, fact_id, title, head, terms, phrases, kinds, _ in found
+            for row, fact_id, title, head, terms, phrases, kinds in found
         }
 
     def first(self, limit: int) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -50,10 +50,40 @@ from .text import (
 # below which it is rare enough to be a name rather than a word.
 COMMON_WORD = 2000
 RARE_WORD = 500
-_FUNCTION_WORDS_BY_LENGTH: dict[int, list[str]] = {}
-for _word in sorted(STOPWORDS | LIGHT_WORDS):
-    _FUNCTION_WORDS_BY_LENGTH.setdefault(len(_word), []).append(_word)
+
+
+class _Pool:
+    """Words to correct typos towards, by (length, first letter) and by all but the first.
+
+    Most corrections must keep the typed word's first letter, so they search the small
+    first-letter bucket; the one slip that may change it is looked up, not searched for
+    (:meth:`initial_slips`). With a large vocabulary (many passages) this keeps a typo cheap.
+    """
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        by_initial: dict[tuple[int, str], list[str]] = defaultdict(list)
+        by_tail: dict[str, list[str]] = defaultdict(list)
+        self._words = frozenset(vocabulary)
+        for word in sorted(self._words):
+            by_initial[len(word), word[0]].append(word)
+            by_tail[word[1:]].append(word)
+        self.by_initial = dict(by_initial)
+        self._by_tail = dict(by_tail)
+
+    def initial_slips(self, word: str) -> list[str]:
+        """Words one edit from ``word`` that begin with another letter: its first letter
+        replaced, dropped, one put before it, or its first two swapped."""
+        swapped = word[1] + word[0] + word[2:]
+        found = [w for w in self._by_tail.get(word[1:], ()) if w[0] != word[0]]
+        found += self._by_tail.get(word, ())
+        found += [w for w in (word[1:], swapped) if w in self._words and w[0] != word[0]]
+        return found
+
+
+_FUNCTION_WORDS = _Pool(STOPWORDS | LIGHT_WORDS)
 _FUNCTION_STEMS = LIGHT_STEMS | frozenset(STOPWORDS)
+# Analysed facts a matcher keeps in memory between questions (a few MB at most).
+CACHED_ENTRIES = 4096
 # How many equally close corrections a typo may stand for; the facts decide between them.
 MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
@@ -165,13 +195,14 @@ class Matcher:
         for group_words in analyzer.concept_words.values():
             vocabulary.update(group_words)
         self._vocabulary = frozenset(vocabulary)
-        by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(vocabulary):
-            if len(word) >= 3 and word.isalpha() and word not in STOPWORDS:
-                by_length[len(word)].append(word)
-        self._by_length = dict(by_length)
+        self._pool = _Pool(
+            w for w in vocabulary if len(w) >= 3 and w.isalpha() and w not in STOPWORDS
+        )
         self._concepts = frozenset(analyzer.concept_words)
         self._word_df: dict[str, int] = {}
+        # Analysed facts recently scored, by index row. The index does not change under a
+        # matcher (a refresh builds a new one), so entries never go stale.
+        self._entries: OrderedDict[int, IndexedFact] = OrderedDict()
 
     def __len__(self) -> int:
         return self._size
@@ -249,37 +280,44 @@ class Matcher:
             max_distance = 2
         else:
             max_distance = (1 if len(word) <= 7 else 2) + (1 if loose else 0)
+        # People rarely mistype the first letter, so a short word, a second edit or a real
+        # word must keep it ("airport" must not become "import"); only a single slip in a
+        # longer word of the strict pass may change it.
+        slips = not loose and len(word) > 4
         found: dict[str, int] = {}
-        for pools in (self._by_length, _FUNCTION_WORDS_BY_LENGTH):
+        for pool in (self._pool, _FUNCTION_WORDS):
+            if slips:
+                for candidate in pool.initial_slips(word):
+                    found.setdefault(candidate, 1)
             for length in range(len(word) - max_distance, len(word) + max_distance + 1):
                 for candidate, distance, _ in process.extract(
                     word,
-                    pools.get(length, ()),
+                    pool.by_initial.get((length, word[0]), ()),
                     scorer=OSA.distance,
                     score_cutoff=max_distance,
                     limit=20,
                 ):
-                    # People rarely mistype the first letter, so a short word, a second edit
-                    # or a real word must keep it: "airport" must not become "import".
-                    strict_shape = loose or len(word) <= 4 or distance > 1
-                    if candidate[0] != word[0] and strict_shape:
-                        continue
-                    # A word read as a function word is dropped: only a plain slip ("whre")
-                    # may vanish so, never a name the store lacks ("Niamey" is not "name").
-                    if distance > 1 and stem(candidate) in _FUNCTION_STEMS:
-                        continue
                     found.setdefault(candidate, int(distance))
-        if loose and english_frequency(word) >= COMMON_WORD:
-            # A common real word is read only as a typo of a name the store knows ("wander"
-            # may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate") of any word.
-            found = {w: d for w, d in found.items() if english_frequency(w) < RARE_WORD}
-        if not found:
-            return []
-        best = min(found.values())
-        closest = sorted(
-            (w for w, d in found.items() if d == best), key=partial(self._rank_fix, word)
-        )
-        return closest[:MAX_READINGS]
+        common = loose and english_frequency(word) >= COMMON_WORD
+        # The closest words that may stand for it, level by level: stemming every far
+        # candidate would cost more than the search.
+        for best in sorted(set(found.values())):
+            closest = [
+                w
+                for w, d in found.items()
+                if d == best
+                # A word read as a function word is dropped: only a plain slip ("whre") may
+                # vanish so, never a name the store lacks ("Niamey" is not "name").
+                and not (best > 1 and stem(w) in _FUNCTION_STEMS)
+                # A common real word is read only as a typo of a name the store knows
+                # ("wander" may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate")
+                # of any word.
+                and not (common and english_frequency(w) >= RARE_WORD)
+            ]
+            if closest:
+                closest.sort(key=partial(self._rank_fix, word))
+                return closest[:MAX_READINGS]
+        return []
 
     def _rank_fix(self, typed: str, candidate: str) -> tuple[bool, int, int, str]:
         # Among equally close words: the same first letter, then the longest shared start
@@ -391,10 +429,21 @@ class Matcher:
         if not query.slots:
             return []
         total = sum(slot.weight for slot in query.slots)
-        entries = self.index.docs(self._shortlist(query)).values()
-        scored = [self._score(query, entry, total) for entry in entries]
+        scored = [self._score(query, entry, total) for entry in self._docs(self._shortlist(query))]
         scored.sort(key=lambda s: (-s.score, s.fact_id))
         return scored
+
+    def _docs(self, rows: Sequence[int]) -> list[IndexedFact]:
+        """The analysed facts at ``rows``: read from the index once, then kept (up to
+        :data:`CACHED_ENTRIES`), since the same facts come up for question after question."""
+        cache = self._entries
+        missing = [row for row in rows if row not in cache]
+        cache.update(self.index.docs(missing))
+        for row in rows:
+            cache.move_to_end(row)
+        while len(cache) > CACHED_ENTRIES:
+            cache.popitem(last=False)
+        return [cache[row] for row in rows if row in cache]
 
     def _shortlist(self, query: _Query) -> list[int]:
         """The rows of the ``rerank`` best candidates by their first estimate."""

@@ -20,6 +20,8 @@ from ..models import Glossary
 # every later step is linear in the text.
 MAX_QUERY_CHARS = 400
 MAX_QUERY_WORDS = 24
+# Analyses of short texts (questions, single words) an analyser keeps.
+ANALYSIS_CACHE = 8192
 
 _DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032"})
@@ -252,6 +254,10 @@ class Analyzer:
                     self.concept_words.setdefault(concept, set()).update(words(term))
         self._longest = max((len(seq) for seq in self._phrases), default=1)
         self._first = frozenset(seq[0] for seq in self._phrases)
+        # A question is analysed by the facts' matcher and the passages', in two passes, and
+        # each correction word alone: short texts are analysed once. The analyser never
+        # changes, so a cached analysis never goes stale.
+        self._cached = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyse)
 
     def concepts(self, stems: Sequence[str]) -> list[tuple[str, int, int]]:
         """``(term, start, end)`` spans: glossary concepts where a phrase matches, else the stem."""
@@ -276,6 +282,11 @@ class Analyzer:
 
     def analyse_words(self, folded: Sequence[str]) -> Analysis:
         """Analyse already folded words (see :func:`words`)."""
+        if len(folded) <= MAX_QUERY_WORDS:
+            return self._cached(tuple(folded))
+        return self._analyse(folded)
+
+    def _analyse(self, folded: Sequence[str]) -> Analysis:
         stems = [stem(w) for w in folded]
         terms: list[str] = []
         spans: list[tuple[int, int]] = []
