@@ -25,6 +25,7 @@ from knowledge.curation.files import check_seeds
 from knowledge.curation.history import history_to_text, revision_to_text
 from knowledge.desk import Desk, load_seed_dir, open_desk
 from knowledge.digest.content import build_digest, render_digest_text
+from knowledge.documents.answers import PassageHit
 from knowledge.errors import KnowledgeError, StoreBusy, ValidationError, is_busy
 from knowledge.matching.text import words
 from knowledge.models import Answer
@@ -69,7 +70,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     query = _unicode(" ".join(args.query))
     if not words(query):
         raise UsageError('ask needs a question, e.g. sitrep ask "who leads JNIM"')
-    answer = desk.ask(query, log=False)
+    answer, hit = desk.answer(query, log=False)
     if args.explain:
         for s in desk.explain(query):
             print(
@@ -77,13 +78,12 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
                 f"sim={s.similarity:.2f} missing={list(s.missing)}  {s.fact_id}",
                 file=out,
             )
-    print(_render(desk, answer, as_json=args.json), file=out)
+    print(_render(desk, answer, hit, as_json=args.json), file=out)
     return 0
 
 
-def _render(desk: Desk, answer: Answer, *, as_json: bool) -> str:
+def _render(desk: Desk, answer: Answer, hit: PassageHit | None, *, as_json: bool) -> str:
     """An answer as one JSON line or as text; a passage answers what no fact does."""
-    hit = desk.passage_for(answer)
     if as_json:
         obj = passage_answer_to_json(answer, hit) if hit else answer_to_json(answer, desk.today())
         return _json_line(obj)
@@ -116,7 +116,7 @@ def _ask_batch(desk: Desk, stream: object, out: TextIO, *, as_json: bool) -> int
         # Undecodable bytes become U+FFFD: the line is still answered, never skipped.
         query = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         try:
-            line = _render(desk, desk.ask(query, log=False), as_json=as_json)
+            line = _render(desk, *desk.answer(query, log=False), as_json=as_json)
         except (KnowledgeError, sqlite3.Error) as exc:
             # The line gets its error in place of an answer, and the batch goes on.
             reason = _database_message(exc)
@@ -231,7 +231,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
-    """Preview the digest: new and changed facts, reviews due, most asked, unanswered, feedback."""
+    """Preview the digest: fact changes, new documents, reviews due, most asked, passage answers,
+    unanswered, feedback."""
     if not args.preview:
         raise UsageError("the bot posts digests; the command line can only --preview them")
     desk = _desk(args)

@@ -132,11 +132,30 @@ class Desk:
         channel_id: int | None = None,
         log: bool = True,
     ) -> Answer:
-        """Answer ``query``; a query with any content is logged (never who asked)."""
+        """Answer ``query`` from the facts alone; a query with any content is logged (never
+        who asked). Where a passage may answer instead, use :meth:`answer`."""
         answer = self.matcher.ask(query)
         if log and words(query):
             self.store.queries.log(answer, guild_id=guild_id, channel_id=channel_id)
         return answer
+
+    def answer(
+        self,
+        query: str,
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        log: bool = True,
+    ) -> tuple[Answer, PassageHit | None]:
+        """Answer ``query`` from the facts, else from a passage (see :meth:`passage_for`).
+
+        A query with any content is logged once, after the passage check, so that one a
+        passage answered is logged as such (status "passage") and not as a gap."""
+        answer = self.matcher.ask(query)
+        hit = self.passage_for(answer)
+        if log and words(query):
+            self.store.queries.log(answer, passage=hit, guild_id=guild_id, channel_id=channel_id)
+        return answer, hit
 
     @property
     def passage_matcher(self) -> PassageMatcher:

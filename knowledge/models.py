@@ -6,8 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal, NamedTuple
 
+from .documents.models import DocumentVersion
+
 FactStatus = Literal["active", "retired"]
 AnswerStatus = Literal["answered", "no_match"]
+# What the query log records: the matcher's verdict, or "passage" for a question no fact
+# answered but an unreviewed passage of an ingested document did.
+QueryStatus = Literal["answered", "no_match", "passage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +133,21 @@ class SyncReport:
 
 @dataclass(frozen=True, slots=True)
 class QueryRecord:
-    """One logged question: what was asked and what the bot answered (never who asked)."""
+    """One logged question: what was asked and what the bot answered (never who asked).
+
+    ``fact_id`` names the fact that answered (status "answered"), ``passage_id`` the passage
+    (status "passage", see :attr:`~knowledge.documents.models.Passage.id`).
+    """
 
     id: int
     at: datetime
     query: str
-    status: AnswerStatus
+    status: QueryStatus
     fact_id: str | None
     score: float
     guild_id: int | None = None
     channel_id: int | None = None
+    passage_id: str | None = None
 
 
 # --- digests, feedback ---------------------------------------------------------------------
@@ -200,11 +210,15 @@ class FeedbackCount(NamedTuple):
 class DigestInputs:
     """What a digest is built from, as read from the store for one time window.
 
-    ``facts`` holds every fact, retired ones included (for titles); ``revisions``,
-    ``queries`` and ``feedback`` only what happened inside the window.
+    ``facts`` holds every fact, retired ones included (for titles), and ``documents`` the
+    current version of every ingested document, removed ones included (for the titles of
+    the passages that answered); ``revisions``, ``queries``, ``feedback`` and ``ingested``
+    (the document versions ingested) only what happened inside the window.
     """
 
     facts: tuple[Fact, ...]
     revisions: tuple[Revision, ...] = ()
     queries: tuple[QueryRecord, ...] = ()
     feedback: tuple[FeedbackCount, ...] = ()
+    documents: tuple[DocumentVersion, ...] = ()
+    ingested: tuple[DocumentVersion, ...] = ()

@@ -220,7 +220,7 @@ def test_a_failing_batch_line_reports_its_error_and_the_batch_goes_on(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A database error on one line is that line's "error"; the lines after it are answered."""
-    real = Desk.ask
+    real = Desk.answer
     calls = iter([sqlite3.OperationalError("disk I/O error"), None, None])
 
     def flaky(self: Desk, query: str, **kw: object) -> object:
@@ -229,7 +229,7 @@ def test_a_failing_batch_line_reports_its_error_and_the_batch_goes_on(
             raise error
         return real(self, query, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Desk, "ask", flaky)
+    monkeypatch.setattr(Desk, "answer", flaky)
     code, out = run(db, "ask", "--json", "-", stdin=b"who leads JNIM\nfuel imports\nGSIM\n")
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [line["status"] for line in lines] == ["error", "answered", "answered"]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.async_store import AsyncDesk
 from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
+from knowledge.desk import open_desk
+from knowledge.digest.content import PASSAGES_TITLE
 from knowledge.models import Answer
 from knowledge.store.db import open_db
 from knowledge.store.facts import FactStore
@@ -114,3 +118,50 @@ def test_digest_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     help_text = capsys.readouterr().out
     assert exc.value.code == 0
     assert "usage: sitrep digest" in help_text and "--since YYYY-MM-DD" in help_text
+
+
+REPORT = (
+    "# Floods in Dosso\n\n"
+    "At least 41 people have died in the floods, the civil protection directorate said.\n\n"
+    "The river reached 6.3 metres at the Gaya gauge, the highest level on record.\n"
+)
+RIVER = "how high did the river reach at the Gaya gauge"
+
+
+async def test_a_passage_answer_shows_in_the_digest_and_not_as_unanswered(
+    db: Path, tmp_path: Path
+) -> None:
+    """Ingest a report, ask what only it answers (as the bot does: the terminal's `ask`
+    logs nothing), and the digest lists the report and the question as a curation
+    candidate, not as unanswered."""
+    report = tmp_path / "dosso.md"
+    report.write_text(REPORT, encoding="utf-8")
+    code, out = run(db, "ingest", str(report), "--publisher", "Civil protection")
+    assert code == 0 and "dosso v1 (2 passages)" in out
+    _, asked = run(db, "ask", "--json", RIVER)
+    assert json.loads(asked)["status"] == "passage"
+    async with AsyncDesk(lambda: open_desk(db, BUNDLED_SEEDS)) as store:
+        _, hit, _ = await store.ask_dated(RIVER, guild_id=1, channel_id=2)
+        await store.ask_dated("price of bread in Gao", guild_id=1, channel_id=2)
+    assert hit is not None
+    code, out = run(db, "digest", "--preview", "--since", "2000-01-01", "--guild", "1")
+    lines = out.splitlines()
+    assert code == 0
+    assert "2 questions (1 unanswered, 1 from unreviewed passages)" in lines[1]
+    assert lines[lines.index("New documents") + 1] == (
+        "  - Floods in Dosso (dosso): 2 passages; Civil protection"
+    )
+    passages = lines[lines.index(PASSAGES_TITLE) + 1]
+    assert passages == f"  - “{RIVER}”: once; from Floods in Dosso (dosso 101-177)"
+    unanswered = lines[lines.index("Unanswered questions") + 1 :]
+    assert unanswered[0].startswith("  - “price of bread in Gao”: once")
+    assert not any("Gaya gauge" in line for line in unanswered)
+
+
+def test_questions_logged_before_the_upgrade_still_count(db: Path) -> None:
+    """Misses logged by an older Sitrep are still unanswered; nothing is a passage answer."""
+    run(db, "topics")
+    write(db, ("price of bread in Gao", 1)).db.close()
+    code, out = run(db, "digest", "--preview", "--since", "2000-01-01")
+    assert code == 0 and "(1 unanswered)" in out.splitlines()[1]
+    assert PASSAGES_TITLE not in out

@@ -12,6 +12,8 @@ from sample import BRIEF, FACTS, GLOSSARY
 
 from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import Desk, open_desk
+from knowledge.documents.models import DocumentMeta
+from knowledge.documents.read import read_text
 from knowledge.errors import FactNotFound, StoreBusy
 from knowledge.models import Glossary
 from knowledge.store.db import open_db
@@ -174,3 +176,62 @@ def test_warm_builds_both_matchers_and_logs_nothing(desk: Desk) -> None:
     assert desk.ask("who leads JNIM", log=False).answered
     assert (desk._matcher, desk._passages) == matchers
     assert desk.store.queries.records() == []
+
+
+REPORT = (
+    b"# Floods in Dosso\n\n"
+    b"At least 41 people have died in the floods, the civil protection directorate said.\n\n"
+    b"The river reached 6.3 metres at the Gaya gauge, the highest level on record.\n"
+)
+RIVER = "how high did the river reach at the Gaya gauge"
+
+
+@pytest.fixture
+def reported(desk: Desk) -> Desk:
+    """The desk with one ingested report that answers what its facts do not."""
+    meta = DocumentMeta("dosso", "Floods in Dosso", "Civil protection")
+    desk.documents.ingest(read_text(REPORT, "dosso.md"), meta, actor="test")
+    return desk
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "fact_id", "from_passage"),
+    [
+        ("who leads JNIM", "answered", "jnim-leadership", False),
+        (RIVER, "passage", None, True),
+        ("what is the exchange rate of the yen", "no_match", None, False),
+    ],
+)
+def test_answer_logs_once_after_the_passage_check(
+    reported: Desk, query: str, status: str, fact_id: str | None, from_passage: bool
+) -> None:
+    """One log row per question: the fact, else the passage (by id), else a miss."""
+    answer, hit = reported.answer(query, guild_id=1, channel_id=2)
+    assert (hit is not None) == from_passage
+    [record] = reported.store.queries.records()
+    assert (record.query, record.status, record.fact_id) == (query, status, fact_id)
+    assert record.passage_id == (hit.passage.id if hit else None)
+    assert (record.guild_id, record.channel_id) == (1, 2)
+    assert answer.fact is None or answer.fact.id == fact_id
+
+
+def test_a_passage_answer_is_logged_with_the_passages_score(reported: Desk) -> None:
+    """The score logged for a passage answer is the passage's, as `ask --json` shows it."""
+    _, hit = reported.answer(RIVER)
+    assert hit is not None and hit.passage.id.startswith("dosso@1:")
+    assert reported.store.queries.records()[0].score == hit.score
+
+
+def test_ask_alone_still_logs_the_facts_verdict(reported: Desk) -> None:
+    """`ask` answers from the facts only, and logs just that (a miss, here)."""
+    assert not reported.ask(RIVER).answered
+    assert [r.status for r in reported.store.queries.records()] == ["no_match"]
+
+
+@pytest.mark.parametrize("query", [RIVER, "who leads JNIM", "", "?"])
+def test_answer_without_log_or_content_logs_nothing(reported: Desk, query: str) -> None:
+    """``log=False`` (the CLI) and questions without content leave the log empty."""
+    reported.answer(query, log=False)
+    if not query.strip("? "):
+        reported.answer(query)
+    assert reported.store.queries.records() == []

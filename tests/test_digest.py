@@ -13,11 +13,15 @@ from storekit import put_documents
 from knowledge.digest.content import (
     MAX_LINE,
     MAX_LINES,
+    PASSAGES_TITLE,
     Digest,
     FactChange,
+    NewDocument,
+    PassageAnswered,
     build_digest,
     digest_layout,
     digest_to_dict,
+    passage_answers,
     render_digest_text,
 )
 from knowledge.digest.gaps import FactFeedback, Gap
@@ -36,9 +40,20 @@ from knowledge.digest.schedule import (
     previous_period,
     slot_at,
 )
+from knowledge.documents.answers import PassageHit
+from knowledge.documents.models import DocumentMeta, Passage
+from knowledge.documents.read import read_text
 from knowledge.errors import InvalidSetting
 from knowledge.matching.matcher import Matcher
-from knowledge.models import Alternative, Answer, DigestInputs, DigestSettings, FeedbackCount
+from knowledge.models import (
+    Alternative,
+    Answer,
+    DigestInputs,
+    DigestSettings,
+    FeedbackCount,
+    QueryRecord,
+)
+from knowledge.store.documents import DocumentStore
 from knowledge.store.facts import FactStore
 
 LONDON = LON = "Europe/London"
@@ -572,3 +587,216 @@ def test_layout_of_feedback_counts_only_down_votes() -> None:
         today=TODAY,
     )
     assert [f.fact_id for f in digest.disliked] == ["b"]
+
+
+# --- source documents and passage answers ---------------------------------------------------
+
+DOSSO = b"# Floods in Dosso\n\nThe river reached 6.3 metres at the Gaya gauge.\n"
+GAYA = b"Cholera was confirmed in Gaya on 17 November."
+
+
+def ingest(docs: DocumentStore, doc_id: str, title: str, body: bytes, publisher: str = "") -> None:
+    """Ingest one document as `sitrep ingest` would."""
+    meta = DocumentMeta(doc_id, title, publisher)
+    docs.ingest(read_text(body, f"{doc_id}.md"), meta, actor="mod")
+
+
+def from_passage(store: FactStore, docs: DocumentStore, doc_id: str, *texts: str) -> None:
+    """Log questions answered by the first passage of ``doc_id`` (guild 1)."""
+    passage, meta = next((p, m) for p, m in docs.passages([doc_id]))
+    for text in texts:
+        answer = Answer(text, "no_match", 5.0)
+        store.queries.log(answer, passage=PassageHit(passage, meta, 61.0), guild_id=1)
+
+
+def gone_passage(store: FactStore, passage_id: str, text: str, guild_id: int = 1) -> None:
+    """Log a passage answer from a passage of a document the store does not know."""
+    doc_id, _, span = passage_id.partition("@")
+    version, _, offsets = span.partition(":")
+    start, _, end = offsets.partition("-")
+    passage = Passage(doc_id, int(version), int(start), int(end), "text")
+    hit = PassageHit(passage, DocumentMeta(doc_id, doc_id), 55.0)
+    store.queries.log(Answer(text, "no_match", 5.0), passage=hit, guild_id=guild_id)
+
+
+@pytest.fixture
+def sourced(store: FactStore, clock: Clock) -> FactStore:
+    """The content store, plus documents ingested before, in and after the window, and
+    questions answered from their passages."""
+    docs = DocumentStore(store.db, clock=clock)
+    clock.now = SINCE - timedelta(days=1)
+    ingest(docs, "dosso", "Floods in Dosso", DOSSO, "Civil protection")
+    ingest(docs, "old", "An old report", b"Nothing new in here.")
+    clock.now = SINCE + timedelta(days=1)
+    ingest(docs, "gaya", "Cholera in Gaya", GAYA, "Ministry of Health")
+    ingest(docs, "dosso", "Floods in Dosso", DOSSO + b"\nThe water is falling.", "Civil protection")
+    ingest(docs, "gone", "Withdrawn", b"Withdrawn text.")
+    docs.remove("gone", actor="mod")
+    from_passage(
+        store, docs, "gaya", "is there cholera in Gaya", "cholera in gaya?", "cholera gaya"
+    )
+    from_passage(store, docs, "dosso", "dosso river level", "Dosso river level")
+    gone_passage(store, "vanished@3:10-90", "what vanished")
+    gone_passage(store, "vanished@3:10-90", "another guild asks", guild_id=2)
+    clock.now = UNTIL + timedelta(hours=2)
+    ingest(docs, "late", "After the window", b"Too late for this digest.")
+    from_passage(store, docs, "late", "too late")
+    return store
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "expected"),
+    [
+        ("gaya", NewDocument("gaya", "Cholera in Gaya", "Ministry of Health", 1)),
+        (
+            "dosso",  # a new version of a document ingested before the window
+            NewDocument("dosso", "Floods in Dosso", "Civil protection", 2, 2, first=False),
+        ),
+        ("gone", None),  # removed since: it no longer answers
+        ("old", None),  # before the window
+        ("late", None),  # after it
+    ],
+)
+def test_new_documents_are_those_ingested_in_the_window(
+    sourced: FactStore, doc_id: str, expected: NewDocument | None
+) -> None:
+    """Each document ingested in the window is listed once, as its newest version there."""
+    found = {d.document_id: d for d in digest_of(sourced).new_documents}
+    assert found.get(doc_id) == expected
+    assert list(found) == sorted(found)
+
+
+def test_passage_answers_are_grouped_counted_and_ranked(sourced: FactStore) -> None:
+    """By passage, most asked first, with the asked phrasings and the document's title."""
+    digest = digest_of(sourced)
+    assert [(p.document_id, p.title, p.count) for p in digest.from_passages] == [
+        ("gaya", "Cholera in Gaya", 3),
+        ("dosso", "Floods in Dosso", 2),
+        ("vanished", "vanished", 1),  # a document the store no longer knows: its id
+    ]
+    gaya = digest.from_passages[0]
+    assert gaya.examples == ("is there cholera in Gaya", "cholera in gaya?", "cholera gaya")
+    assert gaya.passage_id.startswith("gaya@1:") and gaya.span == "0-45"
+    assert digest.from_passages[2].span == "10-90"
+
+
+@pytest.mark.parametrize(("top", "shown"), [(0, 0), (1, 1), (2, 2), (5, 3)])
+def test_passage_answers_are_capped_like_other_ranked_sections(
+    sourced: FactStore, top: int, shown: int
+) -> None:
+    """At most ``top`` passages; the count of passage answers covers them all."""
+    digest = digest_of(sourced, top=top)
+    assert len(digest.from_passages) == shown
+    assert digest.passage_count == 6
+
+
+def test_passage_answers_are_neither_unanswered_nor_most_asked(sourced: FactStore) -> None:
+    """The unanswered count and gaps hold only misses; most asked only facts."""
+    digest = digest_of(sourced)
+    assert (digest.questions, digest.unanswered_count, digest.passage_count) == (14, 4, 6)
+    assert [g.text for g in digest.unanswered] == ["exchange rate", "Togo population"]
+    assert [a.fact_id for a in digest.most_asked] == [LEADER.id, KAYES.id]
+
+
+def test_a_curated_passage_leaves_the_digest(sourced: FactStore) -> None:
+    """Once a fact answers its questions, a passage is no longer a curation candidate."""
+    sourced.add_key(POPULATION.id, "Dosso river level", actor="mod")
+    assert "dosso" not in [p.document_id for p in digest_of(sourced).from_passages]
+    inputs = sourced.digests.inputs(SINCE, UNTIL, guild_id=1)
+    unchecked = build_digest(inputs, since=SINCE, until=UNTIL, today=TODAY)
+    assert "dosso" in [p.document_id for p in unchecked.from_passages]
+
+
+def test_passage_answers_skip_other_records_and_keep_guilds_apart(sourced: FactStore) -> None:
+    """Only passage answers count, and only the guild's own; the host sees every guild's."""
+    assert [p.count for p in digest_of(sourced, guild_id=None).from_passages][-1] == 2
+    records = [
+        QueryRecord(1, SINCE, "q", "answered", LEADER.id, 90.0),
+        QueryRecord(2, SINCE, "q", "no_match", None, 5.0),
+        QueryRecord(3, SINCE, "q", "passage", None, 60.0, passage_id="doc@1:0-9"),
+    ]
+    assert [(p.passage_id, p.count) for p in passage_answers(records)] == [("doc@1:0-9", 1)]
+
+
+def test_documents_and_passages_outside_the_window_are_cut(sourced: FactStore) -> None:
+    """Inputs wider than the window give the same digest as the window's own."""
+    wide = sourced.digests.inputs(utc(2020, 1, 1), utc(2030, 1, 1), guild_id=1)
+    exact = sourced.digests.inputs(SINCE, UNTIL, guild_id=1)
+    assert len(wide.ingested) > len(exact.ingested) == 3
+    digest = build_digest(wide, since=SINCE, until=UNTIL, today=TODAY)
+    assert digest == build_digest(exact, since=SINCE, until=UNTIL, today=TODAY)
+
+
+def test_render_digest_text_with_documents_and_passages(sourced: FactStore) -> None:
+    """Text: both sections with their lines, and the passage questions not as unanswered."""
+    lines = render_digest_text(digest_of(sourced)).splitlines()
+    assert lines[1] == (
+        "Since 2026-03-01: 1 new, 2 changed, 1 due for review, 2 new source documents,"
+        " 14 questions (4 unanswered, 6 from unreviewed passages)."
+    )
+    documents = lines[lines.index("New documents") + 1 : lines.index("Due for review") - 1]
+    assert documents == [
+        "  - Floods in Dosso (dosso): 2 passages, new version 2; Civil protection",
+        "  - Cholera in Gaya (gaya): 1 passage; Ministry of Health",
+    ]
+    start = lines.index(PASSAGES_TITLE) + 1
+    passages = lines[start : lines.index("Unanswered questions") - 1]
+    assert (
+        passages[0] == "  - “is there cholera in Gaya”: 3 times; from Cholera in Gaya (gaya 0-45)"
+    )
+    assert passages[2] == "  - “what vanished”: once; from vanished (vanished 10-90)"
+    unanswered = lines[lines.index("Unanswered questions") :]
+    assert not any("cholera" in line.lower() for line in unanswered)
+
+
+def test_digest_to_dict_carries_the_new_sections(sourced: FactStore) -> None:
+    """The JSON-ready layout holds both sections, in order, between the fact sections."""
+    titles = [s["title"] for s in digest_to_dict(digest_of(sourced))["sections"]]
+    assert titles == [
+        "New facts",
+        "Changed facts",
+        "New documents",
+        "Due for review",
+        "Most asked",
+        PASSAGES_TITLE,
+        "Unanswered questions",
+        "Negative feedback",
+    ]
+
+
+WHEN = utc(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"new_documents": (NewDocument("d", "D", "", 3),)},
+        {"from_passages": (PassageAnswered("d@1:0-9", "d", "D", 1, WHEN, ("q",)),)},
+    ],
+)
+def test_documents_or_passage_answers_alone_make_a_digest(content: dict[str, Any]) -> None:
+    """A window with only a new document, or only a passage answer, is not empty."""
+    digest = Digest(since=SINCE, until=UNTIL, today=TODAY, **content)
+    assert not digest.is_empty
+    assert len(digest_layout(digest).sections) == 1
+
+
+def test_document_and_passage_lines_are_short_and_keep_their_reference() -> None:
+    """Long, hostile titles and questions are cut; the id and offsets always fit."""
+    hostile = "evil\u202e title\x00 with \n newline " + "x" * 300
+    long_id = "a-document-id-that-is-rather-long"
+    digest = Digest(
+        since=SINCE,
+        until=UNTIL,
+        today=TODAY,
+        new_documents=(NewDocument(long_id, hostile, hostile, 1200, 7, first=False),),
+        from_passages=(
+            PassageAnswered(f"{long_id}@7:1000-2000", long_id, hostile, 9, WHEN, (hostile,)),
+        ),
+    )
+    documents, passages = digest_layout(digest).sections
+    for line in (*documents.lines, *passages.lines):
+        assert len(line) <= MAX_LINE
+        assert "\u202e" not in line and "\x00" not in line and "\n" not in line
+    assert f"({long_id}): 1200 passages, new version 7; evil title" in documents.lines[0]
+    assert passages.lines[0].endswith(f"({long_id} 1000-2000)")

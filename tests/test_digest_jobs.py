@@ -8,6 +8,7 @@ import pytest
 from sample import BRIEF, FACTS, GLOSSARY
 from storekit import put_documents
 
+from knowledge.digest.content import PASSAGES_TITLE
 from knowledge.digest.jobs import (
     guild_gaps,
     manual_period,
@@ -18,9 +19,13 @@ from knowledge.digest.jobs import (
     record_failed,
     record_posted,
 )
+from knowledge.documents.answers import PassageHit
+from knowledge.documents.models import DocumentMeta
+from knowledge.documents.read import read_text
 from knowledge.matching.matcher import Matcher
 from knowledge.models import Answer
 from knowledge.render.digest import read_marker
+from knowledge.store.documents import DocumentStore
 from knowledge.store.facts import FactStore
 
 GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -205,3 +210,28 @@ def test_window_never_inverts(store: FactStore) -> None:
     early = prepare(store, settings, settings_period, until=utc("2026-03-01 10:00"))
     assert early.since == early.until == utc("2026-03-01 10:00")
     assert timedelta(0) == early.until - early.since
+
+
+def test_the_posted_digest_shows_new_documents_and_passage_answers(
+    store: FactStore, clock: Clock
+) -> None:
+    """The embeds the poster sends carry both sections; the gap report has no passage answer."""
+    clock.now = utc("2026-03-01 09:00")
+    docs = DocumentStore(store.db, clock=clock)
+    meta = DocumentMeta("dosso", "Floods in Dosso", "Civil protection")
+    docs.ingest(read_text(b"The river reached 6.3 metres at Gaya.", "d.md"), meta, actor="mod")
+    passage, meta = next(docs.passages())
+    store.queries.log(
+        Answer("river level at gaya", "no_match", 5.0),
+        passage=PassageHit(passage, meta, 60.0),
+        guild_id=GUILD,
+    )
+    settings = store.digests.settings(GUILD)
+    assert settings is not None
+    period = plan(store, utc("2026-03-02 08:00:01")).due[0].period
+    ready = prepare(store, settings, period, matcher=matcher(store))
+    fields = {f.name: f.value for e in ready.post.messages[0] for f in e.fields}
+    assert fields["New documents"] == "• Floods in Dosso (dosso): 1 passage; Civil protection"
+    assert fields[PASSAGES_TITLE].startswith("• “river level at gaya”: once; from Floods in Dosso")
+    assert "Unanswered questions" not in fields and not ready.empty
+    assert guild_gaps(store, GUILD, utc("2026-03-02 08:00"), 1, None).unanswered == ()

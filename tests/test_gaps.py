@@ -17,8 +17,10 @@ from knowledge.digest.gaps import (
     gaps,
     group_unanswered,
 )
+from knowledge.documents.answers import PassageHit
+from knowledge.documents.models import DocumentMeta, Passage
 from knowledge.matching.matcher import Matcher
-from knowledge.models import Answer, AnswerStatus, FeedbackCount, QueryRecord
+from knowledge.models import Answer, FeedbackCount, QueryRecord, QueryStatus
 from knowledge.store.db import open_db
 from knowledge.store.facts import FactStore
 
@@ -26,11 +28,13 @@ NOW = datetime(2026, 3, 29, 12, tzinfo=UTC)
 
 
 def record(
-    query: str, minutes_ago: float = 60, status: AnswerStatus = "no_match", n: int = 0
+    query: str, minutes_ago: float = 60, status: QueryStatus = "no_match", n: int = 0
 ) -> QueryRecord:
-    """A logged query ``minutes_ago`` before NOW."""
+    """A logged query ``minutes_ago`` before NOW (a passage answer names its passage)."""
     at = NOW - timedelta(minutes=minutes_ago)
-    return QueryRecord(n, at, query, status, None if status == "no_match" else "x", 0.0)
+    fact_id = "x" if status == "answered" else None
+    passage_id = "report@1:0-40" if status == "passage" else None
+    return QueryRecord(n, at, query, status, fact_id, 0.0, passage_id=passage_id)
 
 
 def grouped(*texts: str) -> list[tuple[str, int]]:
@@ -97,6 +101,22 @@ def test_ignores_answered_and_empty_queries() -> None:
         record("🙂"),
     ]
     assert [(g.text, g.count) for g in group_unanswered(queries, None)] == [("exchange rate", 1)]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["passage"], []),
+        (["passage", "passage", "no_match"], [("exchange rate", 1)]),
+        (["no_match", "passage", "answered", "no_match"], [("exchange rate", 2)]),
+        (["answered", "passage"], []),
+    ],
+)
+def test_passage_answers_are_not_gaps(statuses: list[QueryStatus], expected: list[object]) -> None:
+    """A question an unreviewed passage answered is answered: only no_match makes a gap."""
+    queries = [record("exchange rate", minutes_ago=i, status=s) for i, s in enumerate(statuses)]
+    assert [(g.text, g.count) for g in group_unanswered(queries, None)] == expected
+    assert [(g.text, g.count) for g in gaps(queries, None, days=1, now=NOW)] == expected
 
 
 def test_gap_fields_examples_and_last_asked() -> None:
@@ -238,6 +258,24 @@ def test_gap_report_lists_negative_feedback(store: FactStore) -> None:
     )
     assert report.unanswered[0].text == "who leads Boko Haram"
     assert report.disliked == (FactFeedback("kayes", "Kayes under blockade", 1, 2),)
+
+
+def test_gap_report_leaves_out_questions_a_passage_answered(store: FactStore) -> None:
+    """Logged as passage answers, questions stay out of the report; as misses, they are in."""
+    hit = PassageHit(
+        Passage("report", 1, 0, 40, "The exchange rate fell."),
+        DocumentMeta("report", "Report"),
+        60.0,
+    )
+    for _ in range(4):
+        store.queries.log(Answer("exchange rate today", "no_match", 20.0), passage=hit)
+    store.queries.log(Answer("exchange rate", "no_match", 20.0))
+    report = gap_report(
+        store.queries.records(), None, [], store.facts(), days=7, now=NOW, limit=None
+    )
+    counts = {g.text: g.count for g in report.unanswered}
+    assert counts["exchange rate"] == 2  # the fixture's one and this one; no passage answers
+    assert sum(counts.values()) == 7
 
 
 def test_disliked_facts_orders_and_names() -> None:

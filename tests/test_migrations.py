@@ -201,8 +201,10 @@ def test_upgrading_a_v1_database_keeps_every_row(db: sqlite_utils.Database) -> N
     """Upgrading a v1 database adds the later tables and leaves every v1 row as it was."""
     v1_with_data(db)
     before = rows(db)
-    assert migrate(db) == SCHEMA_VERSION == 3
+    assert migrate(db) == SCHEMA_VERSION == 4
     after = rows(db)
+    # v4 gives each logged question a passage_id column, NULL for what was logged before.
+    before["queries"] = [(*row, None) for row in before["queries"]]
     assert {name: after[name] for name in before} == before
     assert set(db.table_names()) >= V1_TABLES | V2_TABLES
     assert after["salts"][0][0] == "feedback" and len(after["salts"][0][1]) == 32
@@ -249,3 +251,83 @@ def test_period_is_unique_per_guild(db: sqlite_utils.Database) -> None:
     db.execute(insert, [2])
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         db.execute(insert, [1])
+
+
+# --- v4: passage answers in the query log --------------------------------------------------
+
+LOG = "INSERT INTO queries (at, query, status, fact_id, score, passage_id) VALUES"
+
+
+def v3_with_queries(db: sqlite_utils.Database) -> None:
+    """A v3 database whose query log holds three questions, the last one since deleted."""
+    assert migrate(db, MIGRATIONS[:3]) == 3
+    for text, status, fact_id in [
+        ("who leads jnim", "answered", "f"),
+        ("population of togo", "no_match", None),
+        ("deleted later", "no_match", None),
+    ]:
+        db.execute(
+            "INSERT INTO queries (at, query, status, fact_id, score, guild_id, channel_id)"
+            " VALUES ('2025-11-04T00:00:00.000000+00:00', ?, ?, ?, 50.0, 1, 2)",
+            [text, status, fact_id],
+        )
+    db.execute("DELETE FROM queries WHERE id = 3")
+
+
+def test_v4_keeps_logged_questions_and_their_ids(db: sqlite_utils.Database) -> None:
+    """Upgrading to v4 keeps every logged question, id and all, with no passage."""
+    v3_with_queries(db)
+    before = db.conn.execute("SELECT * FROM queries ORDER BY id").fetchall()
+    assert migrate(db) == 4
+    after = db.conn.execute("SELECT * FROM queries ORDER BY id").fetchall()
+    assert after == [(*row, None) for row in before]
+    assert [r.status for r in FactStore(db).queries.records()] == ["answered", "no_match"]
+    index = db.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'queries'")
+    assert {name for (name,) in index} >= {"queries", "queries_at"}
+
+
+def test_v4_never_gives_out_an_id_again(db: sqlite_utils.Database) -> None:
+    """A deleted question's id stays used after the rebuild: feedback rows point at ids."""
+    v3_with_queries(db)
+    migrate(db)
+    db.execute(f"{LOG} ('x', 'new', 'no_match', NULL, 1.0, NULL)")
+    assert db.conn.execute("SELECT max(id) FROM queries").fetchone() == (4,)
+
+
+def test_v4_of_an_empty_log_starts_ids_at_one(db: sqlite_utils.Database) -> None:
+    """A log that never held a question gets ids from 1, as before."""
+    migrate(db, MIGRATIONS[:3])
+    migrate(db)
+    db.execute(f"{LOG} ('x', 'first', 'no_match', NULL, 1.0, NULL)")
+    assert db.conn.execute("SELECT id FROM queries").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        "('x', 'q', 'passage', NULL, 1.0, 'doc@1:0-10')",
+        "('x', 'q', 'no_match', NULL, 1.0, NULL)",
+        "('x', 'q', 'answered', 'f', 1.0, NULL)",
+    ],
+)
+def test_v4_accepts_what_the_log_writes(db: sqlite_utils.Database, values: str) -> None:
+    """Facts, misses and passage answers (with their passage) are all valid rows."""
+    migrate(db)
+    db.execute(f"{LOG} {values}")
+    assert db.conn.execute("SELECT count(*) FROM queries").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        "('x', 'q', 'passage', NULL, 1.0, NULL)",  # a passage answer names its passage
+        "('x', 'q', 'no_match', NULL, 1.0, 'doc@1:0-10')",  # only a passage answer has one
+        "('x', 'q', 'answered', 'f', 1.0, 'doc@1:0-10')",
+        "('x', 'q', 'maybe', NULL, 1.0, NULL)",
+    ],
+)
+def test_v4_constraints_hold(db: sqlite_utils.Database, values: str) -> None:
+    """v4's CHECK constraints reject query rows the log would never write."""
+    migrate(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(f"{LOG} {values}")

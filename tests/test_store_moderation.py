@@ -218,15 +218,17 @@ def test_two_connections_writing_at_once_end_as_a_serial_order(
     """F2: 50 writes from two connections on two threads: no "database is locked", no lost
     revision or key, and replaying the revisions' order serially gives the same facts."""
     errors: list[BaseException] = []
-    start = threading.Barrier(2)
+    start, first_done = threading.Barrier(2), threading.Barrier(2)
 
     def writer(ops: list[int]) -> None:
         conn = open_db(db_path)  # each thread owns its connection, as SQLite requires
         try:
             mine = FactStore(conn)
             start.wait()
-            for n in ops:
+            for i, n in enumerate(ops):
                 operation(n)(mine)
+                if i == 0:  # both have written once before either goes on: they interleave
+                    first_done.wait(30)  # even on a loaded machine
                 time.sleep(0.002)  # let the other writer in between, as real traffic would
         except BaseException as error:  # reported by the main thread
             errors.append(error)
@@ -242,7 +244,7 @@ def test_two_connections_writing_at_once_end_as_a_serial_order(
     order = assert_serial(db)
     ours = [reason for _, _, reason in order if reason.startswith("op ")]
     threads_in_order = [int(reason.split()[1]) % 2 for reason in ours]
-    assert set(threads_in_order[:25]) == {0, 1}  # the writers really did interleave
+    assert set(threads_in_order[:2]) == {0, 1}  # the writers really did interleave
     assert sorted(ours, key=lambda r: int(r.split()[1])) == [f"op {n}" for n in range(50)]
     store = FactStore(db)
     for n in range(1, 50, 2):

@@ -3,8 +3,9 @@
 Content
     :func:`build_digest` turns what the store recorded in a time window
     (:class:`~knowledge.models.DigestInputs`) into a :class:`Digest`: new and changed facts,
-    facts due for review, the most asked facts, the top unanswered questions (grouped by
-    :mod:`.gaps`) and facts with negative feedback. :func:`digest_layout` arranges it as
+    new source documents, facts due for review, the most asked facts, the questions only an
+    unreviewed passage answered (curation candidates), the top unanswered questions (grouped
+    by :mod:`.gaps`) and facts with negative feedback. :func:`digest_layout` arranges it as
     titled sections of short lines for any surface; :func:`render_digest_text` as plain text.
 """
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from ..models import DigestInputs, Fact, Revision
+from ..documents.models import DOCUMENT_ACTIVE, DocumentVersion
+from ..models import DigestInputs, Fact, QueryRecord, Revision
 from .gaps import (
     Asker,
     FactFeedback,
@@ -29,12 +31,15 @@ from .gaps import (
 from .schedule import _aware
 
 TOP = 5
-"""Entries per ranked section (most asked, unanswered, negative feedback)."""
+"""Entries per ranked section (most asked, passage answers, unanswered, negative feedback)."""
 MAX_LINES = 10
 """Lines per section before "… and N more"."""
 MAX_LINE = 100
 """Characters per line: an embed field of 10 such lines stays well under Discord's 1024."""
 MAX_TITLE = 60
+MAX_EXAMPLES = 3
+"""Phrasings kept per passage that answered questions (the most asked first)."""
+PASSAGES_TITLE = "Asked and answered only from unreviewed passages"
 _CONTENT_FIELDS = ("title", "answer", "keys", "tags", "as_of", "review_by", "sources")
 # --- content -------------------------------------------------------------------------------
 
@@ -70,11 +75,49 @@ class AskedFact:
 
 
 @dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A source document ingested in the window (its newest version there), still active.
+
+    ``version`` above 1 with ``first`` false: a new version of a document ingested before.
+    """
+
+    document_id: str
+    title: str
+    publisher: str
+    passages: int
+    version: int = 1
+    first: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PassageAnswered:
+    """A passage that answered questions no fact did: a candidate for a curated fact.
+
+    ``passage_id`` is ``DOC@VERSION:START-END``; ``examples`` are the questions asked,
+    most asked first.
+    """
+
+    passage_id: str
+    document_id: str
+    title: str
+    count: int
+    last_asked: datetime
+    examples: tuple[str, ...] = ()
+
+    @property
+    def span(self) -> str:
+        """``START-END``, the passage's offsets as `sitrep promote` takes them ("" if the id
+        has none)."""
+        return self.passage_id.rpartition("@")[2].partition(":")[2]
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """Everything one digest reports for the window ``since``–``until``.
 
-    ``questions`` counts the questions asked in the window and ``unanswered_count`` those
-    that got no answer; the sections hold at most :data:`TOP` ranked entries each.
+    ``questions`` counts the questions asked in the window, ``unanswered_count`` those
+    that got no answer and ``passage_count`` those only an unreviewed passage answered; the
+    ranked sections hold at most :data:`TOP` entries each.
     """
 
     since: datetime
@@ -88,6 +131,9 @@ class Digest:
     disliked: tuple[FactFeedback, ...] = ()
     questions: int = 0
     unanswered_count: int = 0
+    new_documents: tuple[NewDocument, ...] = ()
+    from_passages: tuple[PassageAnswered, ...] = ()
+    passage_count: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -99,6 +145,8 @@ class Digest:
             or self.most_asked
             or self.unanswered
             or self.disliked
+            or self.new_documents
+            or self.from_passages
         )
 
 
@@ -113,10 +161,11 @@ def build_digest(
 ) -> Digest:
     """The digest of ``since`` (inclusive) to ``until`` (exclusive), both timezone-aware.
 
-    Revisions and queries outside the window are ignored; ``inputs.feedback`` is taken as
-    given (it comes pre-counted for the window). ``today`` decides which facts are due for
-    review. With a ``matcher``, unanswered questions that now find an answer are left out
-    and the rest carry their closest facts.
+    Revisions, document versions and queries outside the window are ignored;
+    ``inputs.feedback`` is taken as given (it comes pre-counted for the window). ``today``
+    decides which facts are due for review. With a ``matcher``, unanswered questions and
+    questions answered from a passage that a fact answers now are left out (the gap was
+    closed, the passage curated), and unanswered ones carry their closest facts.
     """
     _aware(since)
     _aware(until)
@@ -125,6 +174,7 @@ def build_digest(
     facts = {fact.id: fact for fact in inputs.facts}
     revisions = [r for r in inputs.revisions if since <= r.at < until]
     queries = [q for q in inputs.queries if since <= q.at < until]
+    ingested = [d for d in inputs.ingested if since <= _utc(d.ingested_at) < until]
     new, changed = _changes(revisions, facts)
     asked = Counter(q.fact_id for q in queries if q.status == "answered" and q.fact_id)
     return Digest(
@@ -142,7 +192,84 @@ def build_digest(
         disliked=tuple(disliked_facts(inputs.feedback, facts)[:top]),
         questions=len(queries),
         unanswered_count=sum(q.status == "no_match" for q in queries),
+        new_documents=tuple(_new_documents(ingested)),
+        from_passages=tuple(
+            passage_answers(queries, inputs.documents, matcher, limit=top),
+        ),
+        passage_count=sum(q.status == "passage" for q in queries),
     )
+
+
+def passage_answers(
+    queries: Iterable[QueryRecord],
+    documents: Iterable[DocumentVersion] = (),
+    matcher: Asker | None = None,
+    *,
+    limit: int | None = None,
+) -> list[PassageAnswered]:
+    """Questions answered from a passage (status "passage"), grouped by passage, most
+    asked first; ``documents`` give the titles (a passage of an unknown one shows its id).
+
+    With a ``matcher``, a question a fact answers now is left out: the passage was curated.
+    """
+    titles = {d.meta.id: d.meta.title for d in documents}
+    grouped: dict[str, list[QueryRecord]] = defaultdict(list)
+    answered_now: dict[str, bool] = {}
+    for record in queries:
+        if record.status != "passage" or not record.passage_id:
+            continue
+        if matcher is not None:
+            if record.query not in answered_now:
+                answered_now[record.query] = matcher.ask(record.query).answered
+            if answered_now[record.query]:
+                continue
+        grouped[record.passage_id].append(record)
+    found = []
+    for passage_id, records in grouped.items():
+        document_id = passage_id.rpartition("@")[0] or passage_id
+        spellings = Counter(clean_text(r.query) for r in records)
+        found.append(
+            PassageAnswered(
+                passage_id=passage_id,
+                document_id=document_id,
+                title=titles.get(document_id, document_id),
+                count=len(records),
+                last_asked=max(r.at for r in records),
+                examples=tuple(text for text, _ in spellings.most_common(MAX_EXAMPLES)),
+            )
+        )
+    found.sort(key=lambda p: (-p.count, -p.last_asked.timestamp(), p.passage_id))
+    return found if limit is None else found[: max(0, limit)]
+
+
+def _new_documents(ingested: Iterable[DocumentVersion]) -> list[NewDocument]:
+    """Each document ingested in the window once, as its newest version there; documents
+    removed since are left out (they no longer answer)."""
+    by_id: dict[str, list[DocumentVersion]] = defaultdict(list)
+    for version in ingested:
+        by_id[version.meta.id].append(version)
+    found = []
+    for document_id in sorted(by_id):
+        versions = sorted(by_id[document_id], key=lambda v: v.version)
+        newest = versions[-1]
+        if newest.status != DOCUMENT_ACTIVE:
+            continue
+        found.append(
+            NewDocument(
+                document_id=document_id,
+                title=newest.meta.title,
+                publisher=newest.meta.publisher,
+                passages=newest.passages,
+                version=newest.version,
+                first=versions[0].version == 1,
+            )
+        )
+    return found
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time as an aware one: the store takes a naive time as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _title(facts: dict[str, Fact], fact_id: str) -> str:
@@ -224,6 +351,7 @@ def digest_layout(digest: Digest) -> DigestLayout:
     sections = [
         _section("New facts", [_fact_line(c.title, c.fact_id) for c in digest.new]),
         _section("Changed facts", [_change_line(c) for c in digest.changed]),
+        _section("New documents", [_document_line(d) for d in digest.new_documents]),
         _section(
             "Due for review",
             [
@@ -235,6 +363,7 @@ def digest_layout(digest: Digest) -> DigestLayout:
             "Most asked",
             [_fact_line(a.title, a.fact_id, f": {_times(a.count)}") for a in digest.most_asked],
         ),
+        _section(PASSAGES_TITLE, [_passage_line(p) for p in digest.from_passages]),
         *gap_report_sections(GapReport(digest.unanswered, digest.disliked)),
     ]
     return DigestLayout(title, _summary(digest), tuple(s for s in sections if s.lines))
@@ -295,8 +424,14 @@ def _summary(digest: Digest) -> str:
         parts.append(f"{len(digest.changed)} changed")
     if digest.review_due:
         parts.append(f"{len(digest.review_due)} due for review")
+    if digest.new_documents:
+        count = len(digest.new_documents)
+        parts.append(f"{count} new source document{'' if count == 1 else 's'}")
     question = "question" if digest.questions == 1 else "questions"
-    parts.append(f"{digest.questions} {question} ({digest.unanswered_count} unanswered)")
+    outcome = f"{digest.unanswered_count} unanswered"
+    if digest.passage_count:
+        outcome += f", {digest.passage_count} from unreviewed passages"
+    parts.append(f"{digest.questions} {question} ({outcome})")
     return f"Since {_day(digest.since)}: " + ", ".join(parts) + "."
 
 
@@ -323,6 +458,34 @@ def _change_line(change: FactChange) -> str:
     if change.kind in ("retired", "restored"):
         what = change.kind + (f"; {what}" if what and change.kind == "restored" else "")
     return _fact_line(change.title, change.fact_id, f": {what}" if what else "")
+
+
+def _document_line(document: NewDocument) -> str:
+    """``Title (id): P passages[, new version N][; publisher]``: the publisher last, as the
+    part a long line may lose."""
+    count = document.passages
+    details = "1 passage" if count == 1 else f"{count} passages"
+    if not document.first:
+        details += f", new version {document.version}"
+    publisher = clean_text(document.publisher)
+    if publisher:
+        details += f"; {publisher}"
+    line = _fact_line(document.title, document.document_id, f": {details}")
+    return _cut(line, MAX_LINE)
+
+
+def _passage_line(passage: PassageAnswered) -> str:
+    """``“question”: N times; from Title (doc START-END)``, the reference being what
+    `sitrep promote` takes: the question and title are shortened so that it still fits."""
+    question = clean_text(passage.examples[0] if passage.examples else "")
+    title = clean_text(passage.title)
+    ref = f"{passage.document_id} {passage.span}" if passage.span else passage.passage_id
+    times = _times(passage.count)
+    room = MAX_LINE - len(f"“”: {times}; from  ({ref})")
+    # The question may take what the title (at least 20 characters of it) leaves.
+    question = _cut(question, max(10, min(MAX_TITLE, room - min(len(title), 20))))
+    title = _cut(title, max(10, room - len(question)))
+    return _cut(f"“{question}”: {times}; from {title} ({ref})", MAX_LINE)
 
 
 def _gap_line(gap: Gap) -> str:

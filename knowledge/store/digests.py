@@ -20,6 +20,7 @@ from ..errors import DigestNotConfigured
 from ..models import DigestInputs, DigestRun, DigestRunStatus, DigestSettings
 from .checks import MAX_REASON, Stamp, make_stamp
 from .db import Transactions, window
+from .documents import DocumentStore
 from .feedback import FeedbackStore
 from .querylog import QueryLog
 from .rows import dump, iso_time, load_facts, load_revisions
@@ -42,12 +43,15 @@ class DigestStore:
         *,
         queries: QueryLog,
         feedback: FeedbackStore,
+        documents: DocumentStore | None = None,
     ) -> None:
-        """Write through ``tx``; ``clock`` stamps changes and runs; inputs read the others."""
+        """Write through ``tx``; ``clock`` stamps changes and runs; inputs read the others
+        (without ``documents``, a digest tells of no source documents)."""
         self._tx = tx
         self._clock = clock
         self._queries = queries
         self._feedback = feedback
+        self._documents = documents
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -224,20 +228,27 @@ class DigestStore:
     ) -> DigestInputs:
         """What a digest of ``since``–``until`` is built from, read in one snapshot.
 
-        Every fact (retired too, for titles), the revisions of the window, and the window's
+        Every fact (retired too, for titles), every ingested document (removed too, for
+        titles), the revisions and document versions of the window, and the window's
         questions and answer feedback: those of ``guild_id`` only when given, so that one
-        server's questions never show up in another's digest.
+        server's questions never show up in another's digest (documents answer in every
+        server, so they are everyone's news).
         """
+        documents = self._documents
         with self._tx.reading() as conn:
             facts = load_facts(conn, None, include_retired=True)
             revisions = load_revisions(conn, *window(since, until))
             queries = self._queries.records(since=since, until=until, guild_id=guild_id)
             feedback = self._feedback.summary(since, until=until, guild_id=guild_id)
+            sources = documents.sources(include_removed=True) if documents else []
+            ingested = documents.ingested_between(since, until) if documents else []
         return DigestInputs(
             facts=tuple(facts),
             revisions=tuple(revisions),
             queries=tuple(queries),
             feedback=tuple(feedback),
+            documents=tuple(sources),
+            ingested=tuple(ingested),
         )
 
 

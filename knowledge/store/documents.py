@@ -30,6 +30,7 @@ from ..documents.models import (
 from ..documents.passages import content_hash, split_passages
 from ..errors import DocumentNotFound
 from .db import Transactions
+from .rows import iso_time
 
 IngestOutcome = Literal["added", "new version", "unchanged", "restored"]
 
@@ -376,6 +377,23 @@ class DocumentStore:
                 (document_id,),
             )
         ]
+
+    def ingested_between(self, start: datetime, end: datetime) -> list[DocumentVersion]:
+        """Every version ingested at or after ``start`` and before ``end``, oldest first,
+        with its document's status now (a naive time is taken as UTC)."""
+        # Versions are stamped with the clock's own ISO text, which need not be UTC or of
+        # one width, so times are compared as julian days (SQLite parses the offset), not
+        # as strings.
+        rows = self._conn.execute(
+            "SELECT v.document_id, v.title, v.publisher, v.published, v.url, v.version,"
+            " v.content_hash, v.ingested_by, v.ingested_at, v.passages, d.status"
+            " FROM source_versions v JOIN source_documents d ON d.id = v.document_id"
+            " WHERE julianday(v.ingested_at) >= julianday(?)"
+            " AND julianday(v.ingested_at) < julianday(?)"
+            " ORDER BY julianday(v.ingested_at), v.document_id, v.version",
+            (iso_time(start), iso_time(end)),
+        ).fetchall()
+        return [_version_from_row(row) for row in rows]
 
 
 def _date(value: object) -> date | None:

@@ -40,6 +40,7 @@ from ..validation import fact_problem_list
 from .checks import Stamp, make_stamp, own_key_problems, raise_problems
 from .db import Transactions, utc_now, window
 from .digests import DigestStore
+from .documents import DocumentStore
 from .feedback import FeedbackStore
 from .migrations import migrate
 from .plans import Write, plan_sync
@@ -89,7 +90,13 @@ class FactStore:
         self._tx = Transactions(db)
         self.queries = QueryLog(self._tx, clock)
         self.feedback = FeedbackStore(self._tx, clock)
-        self.digests = DigestStore(self._tx, clock, queries=self.queries, feedback=self.feedback)
+        self.digests = DigestStore(
+            self._tx,
+            clock,
+            queries=self.queries,
+            feedback=self.feedback,
+            documents=DocumentStore(db, clock=clock),
+        )
 
     @property
     def db(self) -> sqlite_utils.Database:

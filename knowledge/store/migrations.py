@@ -247,7 +247,47 @@ def _v3_sources(db: sqlite_utils.Database) -> None:
     create_schema(db.conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_digests_feedback, _v3_sources)
+def _v4_passage_answers(db: sqlite_utils.Database) -> None:
+    """The query log records questions answered from a passage: status "passage" and its id."""
+    for statement in _V4_SCHEMA:
+        db.execute(statement)
+
+
+# SQLite cannot change a CHECK constraint in place, so the query log is rebuilt (the
+# documented create-copy-drop-rename) with its ids, and with its AUTOINCREMENT high-water
+# mark: feedback rows point at query ids, so an id once given out is never given again.
+_V4_SCHEMA: tuple[str, ...] = (
+    """
+    CREATE TABLE queries_v4 (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,                 -- ISO timestamp, UTC
+        query      TEXT NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('answered', 'no_match', 'passage')),
+        fact_id    TEXT,                          -- no FK: the log outlives any fact edit
+        score      REAL NOT NULL,
+        guild_id   INTEGER,
+        channel_id INTEGER,
+        passage_id TEXT,                          -- DOC@VERSION:START-END; no FK either
+        CHECK ((status = 'passage') = (passage_id IS NOT NULL))
+    )
+    """,
+    "INSERT INTO queries_v4 (id, at, query, status, fact_id, score, guild_id, channel_id)"
+    " SELECT id, at, query, status, fact_id, score, guild_id, channel_id FROM queries",
+    "DELETE FROM sqlite_sequence WHERE name = 'queries_v4'",
+    "INSERT INTO sqlite_sequence (name, seq)"
+    " SELECT 'queries_v4', seq FROM sqlite_sequence WHERE name = 'queries'",
+    "DROP TABLE queries",
+    "ALTER TABLE queries_v4 RENAME TO queries",
+    "CREATE INDEX queries_at ON queries(at)",
+)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_digests_feedback,
+    _v3_sources,
+    _v4_passage_answers,
+)
 """Every migration in order; ``MIGRATIONS[n - 1]`` produces schema version ``n``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

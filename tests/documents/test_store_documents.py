@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -158,3 +158,60 @@ def test_ingest_killed_at_any_moment_leaves_whole_documents(tmp_path: Path) -> N
         " (SELECT document_id FROM source_versions)"
     ).fetchone()[0]
     assert orphans == 0
+
+
+class SetClock:
+    """A clock that reads whatever time the test last set."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    return NOW.replace(hour=hour, minute=minute)
+
+
+@pytest.fixture
+def timed(tmp_path: Path) -> DocumentStore:
+    """Versions stamped in UTC, at +02:00 and naive (taken as UTC), out of time order:
+    ``b`` at 09:00 UTC, ``a`` v1 at 10:00, ``a`` v2 at 12:00, ``c`` at 13:30 (then removed)."""
+    clock = SetClock()
+    docs = DocumentStore(open_db(tmp_path / "t.db"), clock=clock)
+    for doc_id, body, moment in [
+        ("a", b"First text.", _at(10)),
+        ("b", b"Other text.", _at(11).replace(tzinfo=timezone(timedelta(hours=2)))),
+        ("a", b"Second text.", _at(12)),
+        ("c", b"Third text.", _at(13, 30).replace(tzinfo=None)),
+    ]:
+        clock.now = moment
+        docs.ingest(read_text(body, "r.md"), DocumentMeta(doc_id, doc_id.upper()), actor="t")
+    docs.remove("c", actor="m")
+    return docs
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (_at(0), _at(23), [("b", 1), ("a", 1), ("a", 2), ("c", 1)]),
+        (_at(10), _at(12), [("a", 1)]),  # the start is in the window, the end is not
+        (_at(9, 1), _at(12, 1), [("a", 1), ("a", 2)]),
+        (_at(13, 30).replace(tzinfo=None), _at(14), [("c", 1)]),  # naive: UTC
+        (_at(14), _at(23), []),
+        (_at(12), _at(12), []),
+    ],
+)
+def test_ingested_between_is_by_time_not_by_text(
+    timed: DocumentStore, start: datetime, end: datetime, expected: list[tuple[str, int]]
+) -> None:
+    """Versions ingested in ``[start, end)``, oldest first, whatever zone stamped them."""
+    found = timed.ingested_between(start, end)
+    assert [(v.meta.id, v.version) for v in found] == expected
+
+
+def test_ingested_between_tells_each_versions_document_status(timed: DocumentStore) -> None:
+    """Each version carries its title, passage count and its document's status now."""
+    found = {v.meta.id: v for v in timed.ingested_between(_at(13), _at(14))}
+    assert (found["c"].meta.title, found["c"].passages, found["c"].status) == ("C", 1, "removed")
