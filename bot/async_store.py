@@ -12,6 +12,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -20,9 +21,10 @@ from knowledge.curation.curator import Curator
 from knowledge.digest.gaps import Asker, GapReport
 from knowledge.digest.jobs import guild_gaps
 from knowledge.documents.answers import PassageHit
+from knowledge.documents.models import DocumentMeta, DocumentVersion, ReadText
 from knowledge.documents.promote import propose
 from knowledge.models import Alternative, Answer, DigestSettings, Fact
-from knowledge.store.documents import DocumentStore
+from knowledge.store.documents import DocumentStore, IngestResult
 from knowledge.store.facts import FactStore
 
 T = TypeVar("T")
@@ -45,6 +47,15 @@ class DeskAPI(Protocol):
         channel_id: int | None = None,
         log: bool = True,
     ) -> Answer: ...
+
+    def answer(
+        self,
+        query: str,
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        log: bool = True,
+    ) -> tuple[Answer, PassageHit | None]: ...
 
     def passage_for(self, answer: Answer) -> PassageHit | None: ...
 
@@ -142,8 +153,8 @@ class AsyncDesk:
         and the desk's today (to judge staleness), in one trip to the thread."""
 
         def call(desk: DeskAPI) -> tuple[Answer, PassageHit | None, date]:
-            answer = desk.ask(query, guild_id=guild_id, channel_id=channel_id)
-            return answer, desk.passage_for(answer), desk.today()
+            answer, hit = desk.answer(query, guild_id=guild_id, channel_id=channel_id)
+            return answer, hit, desk.today()
 
         return await self.run(call, shed=True)
 
@@ -244,3 +255,40 @@ class AsyncDesk:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    # Source documents, for the moderators' /source commands: never shed, like :meth:`curate`.
+
+    async def ingest_document(
+        self, read: ReadText, meta: DocumentMeta, *, actor: str, file_name: str
+    ) -> IngestResult:
+        """Ingest a checked document (raises ``DocumentError``s as ``documents.ingest`` does).
+
+        An unchanged or restored document reports the passages of its current version, not
+        the none it wrote."""
+
+        def call(desk: DeskAPI) -> IngestResult:
+            result = desk.documents.ingest(read, meta, actor=actor, file_name=file_name)
+            if result.passages:
+                return result
+            current = _current_version(desk, result.document_id)
+            return replace(result, passages=current.passages) if current else result
+
+        return await self.run(call)
+
+    async def sources(self, *, include_removed: bool = False) -> list[DocumentVersion]:
+        """The current version of every ingested document, newest ingest first."""
+        return await self.run(lambda d: d.documents.sources(include_removed=include_removed))
+
+    async def source(self, document_id: str) -> DocumentVersion | None:
+        """The current version of one ingested document, removed or not, if there is one."""
+        return await self.run(lambda d: _current_version(d, document_id))
+
+    async def remove_source(self, document_id: str, *, actor: str) -> bool:
+        """Stop a document answering; ``False`` if it was already removed (raises
+        ``DocumentNotFound`` for an id never ingested)."""
+        return await self.run(lambda d: d.documents.remove(document_id, actor=actor))
+
+
+def _current_version(desk: DeskAPI, document_id: str) -> DocumentVersion | None:
+    rows = desk.documents.sources(include_removed=True)
+    return next((row for row in rows if row.meta.id == document_id), None)

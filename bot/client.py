@@ -24,6 +24,7 @@ from .async_store import AsyncDesk
 from .cogs.admin import AdminCog
 from .cogs.ask import AskCog
 from .cogs.digest import DigestCog
+from .cogs.sources import SourceCog
 from .config import Settings
 from .errors import Throttled
 from .guards import RateLimiter, RecentAnswers
@@ -102,7 +103,7 @@ class SitrepBot(commands.Bot):
         # Constructed here rather than loaded by name (bot.load_extension): an extension's
         # module is executed afresh on every load and dropped from sys.modules on close, so
         # each bot a process starts (tests start hundreds) would get new cog classes.
-        for cog in (AskCog(services), AdminCog(services), DigestCog(services)):
+        for cog in (AskCog(services), AdminCog(services), SourceCog(services), DigestCog(services)):
             await self.add_cog(cog)
         if self.sync_on_start and self.settings.guild_ids:
             await sync_to_guilds(self, self.settings.guild_ids)

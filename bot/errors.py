@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from knowledge import errors as kerr
+from knowledge.documents.errors import DocumentError
 from knowledge.render.moderation import render_problems
 from knowledge.render.parts import MAX_QUERY, echo, plain
 
@@ -101,6 +102,9 @@ def user_message(error: BaseException) -> str | None:
             )
         case kerr.DocumentNotFound():
             return f"There is no source document “{echo(error.document_id, 64)}”."
+        case DocumentError():
+            # Names the file and what is wrong with it: "report.md: is not UTF-8 text ...".
+            return f"Can't use that document: {echo(str(error), 300)}. Nothing was changed."
         case kerr.InvalidSetting():
             return f"That isn't a valid digest setting: {echo(str(error), 300)}."
         case kerr.DigestNotConfigured():

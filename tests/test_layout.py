@@ -386,3 +386,24 @@ def test_id_choices_show_title_and_give_id() -> None:
     assert out[0] == Choice("Who leads JNIM (jnim-leadership)", "jnim-leadership")
     assert all(len(c.name) <= 100 for c in out)
     assert out[1].value == "x-" * 30 + "y"
+
+
+@pytest.mark.parametrize(
+    ("lines", "limit", "used", "expected"),
+    [
+        (["aaaa", "bbbb"], 100, 0, ["aaaa", "bbbb"]),
+        ([], 10, 0, []),
+        # The last line needs no room kept for a count.
+        (["aaaa", "bbbb"], 10, 0, ["aaaa", "bbbb"]),
+        # Room for the count line is kept while a line follows: "+2" replaces both.
+        (["aaaa", "bbbb", "cccc"], 12, 0, ["aaaa", "+2"]),
+        (["aaaa", "bbbb"], 10, 6, ["+2"]),
+    ],
+)
+def test_fit_lines_keeps_whole_lines_and_counts_the_rest(
+    lines: list[str], limit: int, used: int, expected: list[str]
+) -> None:
+    """Lines that fit are kept whole; what does not is one count line, itself within room."""
+    kept = layout.fit_lines(lines, limit, lambda n: f"+{n}", used=used)
+    assert kept == expected
+    assert used + len("\n".join(kept)) <= limit

@@ -2,7 +2,8 @@
 
 :mod:`bot.cogs.ask` holds the members' commands (``/ask``, ``/show``, ``/sources``,
 ``/topics``); :mod:`bot.cogs.admin` owns the moderators' whole ``/fact`` group, ``/fact gaps``
-included; :mod:`bot.cogs.digest` the ``/digest`` group, with its poster in
+included; :mod:`bot.cogs.sources` the moderators' ``/source`` group (source documents);
+:mod:`bot.cogs.digest` the ``/digest`` group, with its poster in
 :mod:`bot.cogs.digest_poster`. Cogs depend on :class:`bot.services.Services`, never on the
 client. ``/fact`` carries ``default_permissions(manage_guild=True)``, which Discord honours
 on top-level commands only and which hides the whole group from members: that is why the

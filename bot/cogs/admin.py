@@ -38,11 +38,11 @@ from knowledge.render.moderation import (
 from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, plain
 
 from ..services import Services
+from ..ui.confirm import ConfirmView
 from ..ui.gap_views import GapSelect, gaps_reply, gaps_view, load_gaps
 from ..ui.moderation import (
     MODERATOR_ITEMS,
     FactForm,
-    ImportView,
     actor_of,
     apply_change,
     before_form,
@@ -309,7 +309,16 @@ class AdminCog(commands.Cog, name="Moderators"):
         plan = await to.soon(
             self._curate(interaction, lambda c: c.plan_import(data, file.filename, replace=replace))
         )
-        view = ImportView(plan, interaction, self._run_import) if _has_work(plan) else None
+        view = None
+        if _has_work(plan):
+            view = ConfirmView(
+                interaction,
+                lambda to: self._run_import(to, plan),
+                confirm_label="Confirm import",
+                cancelled="Import cancelled: nothing changed.",
+                expired="This import expired: nothing changed. Run /fact import again.",
+                destructive=True,  # an import may overwrite answers and retire facts
+            )
         await to.send(import_summary(plan), view=view, private=True)
 
     async def _run_import(self, to: InteractionDestination, plan: ImportPlan) -> None:

@@ -37,7 +37,6 @@ T = TypeVar("T")
 
 FORM_TIMEOUT: Final = 30 * 60.0  # writing an answer and its keys takes a while
 RETRY_TIMEOUT: Final = 15 * 60.0  # an ephemeral message can be edited for 15 minutes
-IMPORT_TIMEOUT: Final = 10 * 60.0
 MODAL_TITLE_LIMIT: Final = 45
 # A form must be the first response, within Discord's 3 s: what runs before it gets 2 s.
 BEFORE_FORM: Final = 2.0
@@ -243,63 +242,6 @@ async def offer_retry(
     log.info("form refused: %s", type(error).__name__)
     text = user_message(error) if is_expected(error) else GENERIC
     await destination.send(text or GENERIC, view=RetryView(form), private=True)
-
-
-# --------------------------------------------------------------------------- import
-
-
-class ImportView(ui.View):
-    """Confirm or Cancel under an import's dry-run summary; only its moderator may click."""
-
-    def __init__(
-        self,
-        plan: ImportPlan,
-        origin: discord.Interaction[Any],
-        run: Callable[[InteractionDestination, ImportPlan], Awaitable[None]],
-    ) -> None:
-        super().__init__(timeout=IMPORT_TIMEOUT)
-        self.plan = plan
-        self.origin = origin
-        self.run = run
-        self.settled = False
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id != self.origin.user.id or self.settled:
-            return False
-        return curator_check(interaction)
-
-    @ui.button(label="Confirm import", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction[Any], button: ui.Button[Any]) -> None:
-        self.settled = True  # before any await: a second click must not import twice
-        self.stop()
-        await interaction.response.edit_message(view=None, allowed_mentions=NO_PINGS)
-        await self.run(private(interaction), self.plan)
-
-    @ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction[Any], button: ui.Button[Any]) -> None:
-        self.settled = True
-        self.stop()
-        await interaction.response.edit_message(
-            content="Import cancelled: nothing changed.", embed=None, view=None,
-            allowed_mentions=NO_PINGS,
-        )  # fmt: skip
-
-    async def on_timeout(self) -> None:
-        if self.settled:
-            return
-        try:
-            await self.origin.edit_original_response(
-                content="This import expired: nothing changed. Run /fact import again.",
-                view=None,
-                allowed_mentions=NO_PINGS,
-            )
-        except discord.HTTPException:
-            log.info("could not mark an expired import", exc_info=True)
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: ui.Item[Any], /
-    ) -> None:
-        await report(private(interaction), error, where="import")
 
 
 async def before_form(call: Awaitable[T]) -> T:

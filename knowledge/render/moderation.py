@@ -25,6 +25,7 @@ from .parts import (
     curated,
     echo,
     escape_markdown,
+    fit_lines,
     neutralize_mentions,
     plain,
     shorten,
@@ -53,17 +54,8 @@ def _code_safe(line: str) -> str:
 def diff_block(lines: Sequence[str], limit: int) -> str:
     """Diff lines as a ```diff block of at most ``limit`` characters, cut at whole lines."""
     opening, closing = "```diff\n", "\n```"
-    kept: list[str] = []
-    used = len(opening) + len(closing)
-    for n, line in enumerate(lines):
-        safe = _code_safe(line)
-        more = f"… {len(lines) - n} more line(s)"
-        reserve = len(more) + 1 if n < len(lines) - 1 else 0
-        if used + len(safe) + 1 + reserve > limit:
-            kept.append(more)
-            break
-        kept.append(safe)
-        used += len(safe) + 1
+    safe = [_code_safe(line) for line in lines]
+    kept = fit_lines(safe, limit, lambda n: f"… {n} more line(s)", used=len(opening) + len(closing))
     return opening + "\n".join(kept or ["(no change in content)"]) + closing
 
 

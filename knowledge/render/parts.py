@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,6 +218,24 @@ def shorten(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
         return marker[:limit]
     cut = _cut_point(text, limit - len(marker), prefer_words=True)
     return text[:cut].rstrip() + marker
+
+
+def fit_lines(
+    lines: Sequence[str], limit: int, more: Callable[[int], str], *, used: int = 0
+) -> list[str]:
+    """The first of ``lines`` that fit in ``limit`` characters joined by newlines (``used``
+    already taken), then ``more(n)`` for the ``n`` left out: whole lines only, and room is
+    kept for the count line whenever a line follows."""
+    kept: list[str] = []
+    for n, line in enumerate(lines):
+        rest = more(len(lines) - n)
+        reserve = len(rest) + 1 if n < len(lines) - 1 else 0
+        if used + len(line) + 1 + reserve > limit:
+            kept.append(rest)
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return kept
 
 
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:

@@ -247,7 +247,7 @@ MODERATOR_COMMANDS = {
 
 
 MEMBER_COMMANDS = {"ask", "show", "sources", "topics"}
-MODERATOR_GROUPS = {"fact", "digest"}  # /digest comes with the digest cog
+MODERATOR_GROUPS = {"fact", "digest", "source"}  # /digest and /source come with their cogs
 
 
 async def test_every_moderator_command_has_the_runtime_check(world: World) -> None:

@@ -27,6 +27,8 @@ from discord import app_commands
 from mod_helpers import DOC, QUOTE, Mods, make_mods
 
 from bot.ui.moderation import curator_check
+from knowledge.documents.meta import document_meta
+from knowledge.documents.read import read_text
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS, MODERATORS = "members", "moderators"
@@ -48,6 +50,7 @@ as_of = 2025-11-04
 source = "{DOC}"
 quote = "{QUOTE}"
 """.encode()
+SOURCE_TEXT = b"# A report\n\nThe convoy reached Gao on Monday after two days on the road.\n"
 Options = Callable[[Mods], dict[str, Any]]
 
 
@@ -102,6 +105,9 @@ APP_COMMANDS: dict[str, tuple[str, Options]] = {
     "digest off": (MODERATORS, none),
     "digest preview": (MODERATORS, none),
     "digest now": (MODERATORS, none),
+    "source add": (MODERATORS, lambda m: {"file": ("authorization-test.md", SOURCE_TEXT)}),
+    "source list": (MODERATORS, none),
+    "source remove": (MODERATORS, lambda m: {"id": "authorization-test"}),
 }
 CONTEXT_MENUS: dict[str, str] = {}  # none yet; a new one must be classified here
 # Every prefix command: who it is for, whether it refuses DMs, and its arguments.
@@ -115,6 +121,13 @@ PREFIX_COMMANDS: dict[str, tuple[str, bool, str]] = {
 async def mods(world: World) -> Mods:
     """Moderators in the world's guild, which is the one configured guild."""
     return make_mods(world)
+
+
+async def ingest_source(mods: Mods) -> None:
+    """One ingested source document, as `sitrep ingest` would add it."""
+    read = read_text(SOURCE_TEXT, "authorization-test.md")
+    meta = document_meta("authorization-test.md", {}, read)
+    await mods.world.bot.store.run(lambda d: d.documents.ingest(read, meta, actor="cli:someone"))
 
 
 def app_command_names(tree: app_commands.CommandTree[Any]) -> set[str]:
@@ -351,6 +364,7 @@ AUTOCOMPLETES: dict[tuple[str, str], dict[str, Any]] = {
     ("fact source remove", "number"): {"id": LEADERSHIP},
     ("fact revert", "rev"): {"id": LEADERSHIP},
     ("digest set", "timezone"): {},
+    ("source remove", "id"): {},
 }
 
 
@@ -362,6 +376,8 @@ async def test_moderators_autocomplete_offers_nothing_to_others(
     autocomplete checks the same rule itself. A member (with the command opened to
     everyone), a DM and another server's owner get no choices; a moderator gets some."""
     open_everywhere(mods, command.split()[0])
+    if command == "source remove":  # only an ingested document can be suggested
+        await ingest_source(mods)
     filled = AUTOCOMPLETES[(command, option)]
     world, env = mods.world, mods.world.env
     guild = env.create_guild("Elsewhere")

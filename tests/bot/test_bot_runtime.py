@@ -248,7 +248,7 @@ class RecordingDesk:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             self._threads.append(threading.get_ident())
-            if self._delay and name == "ask":
+            if self._delay and name in ("ask", "answer"):
                 time.sleep(self._delay)
             return attr(*args, **kwargs)
 

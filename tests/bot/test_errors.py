@@ -8,6 +8,7 @@ from discord.ext import commands
 from bot.async_store import Busy
 from bot.errors import GENERIC, Throttled, is_expected, user_message
 from knowledge import errors as kerr
+from knowledge.documents.errors import BadMetadata, NotUtf8
 
 
 @pytest.mark.parametrize(
@@ -18,6 +19,9 @@ from knowledge import errors as kerr
         (kerr.FactLocked("x"), "locked"),
         (Busy(), "a lot of questions"),
         (Throttled(2.2), "try again in 3 s"),
+        (NotUtf8("report.md", 4), "Can't use that document: report.md: is not UTF-8 text"),
+        (BadMetadata("a_b.md", "url", "must be http"), "a\\_b.md: url: must be http"),
+        (kerr.DocumentNotFound("x"), "There is no source document “x”."),
     ],
 )
 def test_known_errors_get_their_sentence(error: BaseException, words: str) -> None:
