@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample import FACTS, GLOSSARY, make_fact
 
-from knowledge.matching.matcher import Matcher
+from knowledge.matching.matcher import Matcher, _counted
+from knowledge.matching.text import Analyzer
 from knowledge.models import Fact, Glossary
 
 
@@ -333,3 +334,20 @@ def test_a_slip_of_the_first_letter(
     """One edit may change a longer word's first letter; anything more must keep it."""
     assert matcher._corrections(typed, loose=False) == strict
     assert matcher._corrections(typed, loose=True) == loose
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("how many cholera cases are there in Niamey", ["cholera", "case"]),
+        ("how many hectares of crops were lost", ["hectar"]),
+        ("how many people have been affected", ["peopl"]),
+        # Deaths are judged by the toll a text gives, not by the words after a number.
+        ("how many were killed in Gao", []),
+        ("how much money was pledged", []),
+        ("who leads JNIM", []),
+    ],
+)
+def test_what_how_many_asks_to_count(question: str, counted: list[str]) -> None:
+    """The words after "how many", to the first function word, are what is counted."""
+    assert _counted(Analyzer(Glossary()).analyse(question)) == counted

@@ -9,16 +9,17 @@ first, and only a question no fact answers reaches the passages, so a fact alway
 
 from __future__ import annotations
 
-import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
-from ..matching.index import IndexedFact, TermIndex, index_fact
+from ..matching.evidence import CONNECTORS, names
+from ..matching.index import CONTEXT, IndexedFact, TermIndex, index_fact
 from ..matching.lexicon import is_english_word
 from ..matching.matcher import MatchConfig, Matcher, Scored
-from ..matching.text import STOPWORDS, Analyzer, fold
+from ..matching.text import Analyzer, fold
 from ..models import Fact, Glossary
 from .models import DocumentMeta, Passage
 from .passages import sentences
@@ -26,11 +27,11 @@ from .passages import sentences
 # The fact matcher's weights, with words the documents never use weighing more: a passage
 # index holds whole reports, so a word none of them contains ("Chad", "World Bank") is a
 # sign the question is about something they do not say, rather than a paraphrase.
-PASSAGE_CONFIG = MatchConfig(unknown_weight=4.0)
+PASSAGE_CONFIG = MatchConfig(unknown_weight=4.0, rules_use_body=True, read_text=True)
 # The stored passage index's tables, beside the facts' ("match_*"); bump the version when
 # pseudo_fact changes, so that stored indexes are rebuilt.
 PASSAGE_INDEX: Final = "passage_match"
-PASSAGE_INDEX_VERSION: Final = 3
+PASSAGE_INDEX_VERSION: Final = 4
 # Pseudo-facts need a date; passages are never shown as facts, so it is never seen.
 _NO_DATE = date(1970, 1, 1)
 
@@ -44,25 +45,14 @@ class PassageHit:
     score: float
 
 
-# A name of two or more capitalised words, with the small words names hold ("Red Cross of
-# Niger", "Médecins Sans Frontières", "World Food Programme").
-_NAME_RE = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|for|de|des|du|la|le)\s+)*[A-Z][\w'’-]*)+")
-_CONNECTORS = frozenset("of for de des du la le".split())
-
-
 def acronyms(text: str) -> tuple[str, ...]:
     """The initials of the multi-word names in ``text``, as a reader might abbreviate them:
     "the World Food Programme" → WFP; "Economic Community of West African States" → ECWAS
     and ECOWAS. Initials that spell a common word ("World Health Organization": WHO) are
     left out, since they would read as that word."""
     found: dict[str, None] = {}
-    for match in _NAME_RE.finditer(text):
-        parts = match.group().split()
-        while parts and parts[0].lower() in STOPWORDS:
-            parts = parts[1:]  # a capitalised sentence start: "The World Food Programme"
-        capital = [p for p in parts if p.lower() not in _CONNECTORS]
-        if len(capital) < 2:
-            continue
+    for parts, _, _ in names(text):
+        capital = [p for p in parts if p.lower() not in CONNECTORS]
         for letters in (capital, parts):
             initials = fold("".join(p[0] for p in letters))
             if len(initials) >= 3 and not is_english_word(initials):
@@ -72,10 +62,13 @@ def acronyms(text: str) -> tuple[str, ...]:
 
 def pseudo_fact(passage: Passage, document: DocumentMeta) -> Fact:
     """The passage dressed as a fact for the matcher: its words, its document's context
-    (title, section heading) and the acronyms of the names it spells out."""
-    context = tuple(
-        dict.fromkeys(t for t in (document.title, passage.heading, *acronyms(passage.text)) if t)
-    )
+    (title, section heading) and the acronyms of the names it spells out.
+
+    The document's title is not part of it: :func:`index_passage` adds it as context.
+    """
+    # Before the first section the heading is the document's title: context, not a tag.
+    heading = passage.heading if passage.heading != document.title else ""
+    tags = tuple(dict.fromkeys(t for t in (heading, *acronyms(passage.text)) if t))
     return Fact(
         id=passage.id,
         title=passage.text,
@@ -87,7 +80,7 @@ def pseudo_fact(passage: Passage, document: DocumentMeta) -> Fact:
         keys=tuple(passage.text[a:b] for a, b in spans)
         if len(spans := sentences(passage.text)) > 1
         else (),
-        tags=context,
+        tags=tags,
     )
 
 
@@ -105,12 +98,11 @@ class PassageMatcher:
         glossary: Glossary,
         config: MatchConfig = PASSAGE_CONFIG,
     ) -> None:
-        by_id: dict[str, tuple[Passage, DocumentMeta]] = {}
-        facts: list[Fact] = []
-        for passage, document in passages:
-            by_id[passage.id] = (passage, document)
-            facts.append(pseudo_fact(passage, document))
-        self._setup(Matcher(facts, glossary, config), by_id.get)
+        by_id = {passage.id: (passage, document) for passage, document in passages}
+        analyzer = Analyzer(glossary)
+        index = TermIndex(sqlite3.connect(":memory:", isolation_level=None))
+        index.rebuild(index_passages(by_id.values(), analyzer), {})
+        self._setup(Matcher.over(index, analyzer, self._fact_of(by_id.get), config), by_id.get)
 
     @classmethod
     def over(
@@ -123,13 +115,19 @@ class PassageMatcher:
         """A matcher over a stored passage index; ``load`` returns a passage by id (None if
         gone)."""
 
+        matcher = cls.__new__(cls)
+        matcher._setup(Matcher.over(index, analyzer, cls._fact_of(load), config), load)
+        return matcher
+
+    @staticmethod
+    def _fact_of(
+        load: Callable[[str], tuple[Passage, DocumentMeta] | None],
+    ) -> Callable[[str], Fact | None]:
         def load_fact(passage_id: str) -> Fact | None:
             found = load(passage_id)
             return None if found is None else pseudo_fact(*found)
 
-        matcher = cls.__new__(cls)
-        matcher._setup(Matcher.over(index, analyzer, load_fact, config), load)
-        return matcher
+        return load_fact
 
     def _setup(
         self, matcher: Matcher, load: Callable[[str], tuple[Passage, DocumentMeta] | None]
@@ -156,8 +154,23 @@ class PassageMatcher:
         return self._matcher.explain(query, limit)
 
 
+def index_passage(passage: Passage, document: DocumentMeta, analyzer: Analyzer) -> IndexedFact:
+    """A passage analysed as the matcher analyses facts, with its document's title as
+    context.
+
+    The title's words cover a question's words ("the Dosso floods" of a report on them that
+    does not repeat them) but are not the passage's own: they weigh by how rare they are in
+    passages' own words, and only the passage's words add head coverage, so of the passages
+    covering "cholera deaths in Dosso" in a report titled with both, one whose section or
+    sentence speaks of cholera ranks first.
+    """
+    indexed = index_fact(pseudo_fact(passage, document), analyzer)
+    context = analyzer.terms([document.title], inner=True) - indexed.terms
+    return replace(indexed, terms=indexed.terms | {CONTEXT + term for term in context})
+
+
 def index_passages(
     passages: Iterable[tuple[Passage, DocumentMeta]], analyzer: Analyzer
 ) -> Iterator[IndexedFact]:
-    """Passages analysed for a stored passage index, as the matcher analyses facts."""
-    return (index_fact(pseudo_fact(passage, document), analyzer) for passage, document in passages)
+    """Passages analysed for a passage index (see :func:`index_passage`)."""
+    return (index_passage(passage, document, analyzer) for passage, document in passages)

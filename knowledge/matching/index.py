@@ -25,7 +25,7 @@ from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, is_casualty, w
 INDEX_VERSION = 7
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
-_COUNT_RE = re.compile(
+COUNT_RE = re.compile(
     r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w,.]*\d)"
     r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice"
     r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
@@ -44,6 +44,11 @@ _DATE_RE = re.compile(
 )
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+")
+
+# Marks a context term of an entry: its surroundings' words (a passage's document title),
+# stored with the entry but neither posted nor counted, so it is never a way in and never
+# makes a word look common; the matcher counts it as covering a question's word.
+CONTEXT = "~"
 
 _TABLES = ("meta", "docs", "postings", "terms", "words")
 # {p} is the index's table prefix: the facts' index is "match", the passages' another.
@@ -96,7 +101,7 @@ def _sentence_kinds(sentence: str) -> set[str]:
     its numbers tolls; "killed 84 soldiers" and "84 soldiers dead" stay tolls.
     """
     kinds: set[str] = set()
-    for number in _COUNT_RE.finditer(sentence):
+    for number in COUNT_RE.finditer(sentence):
         near = words(sentence[: number.start()])[-2:] + words(sentence[number.end() :])[:3]
         kinds.add(_count_kind(near))
     return kinds
@@ -249,17 +254,15 @@ class TermIndex:
                 ),
             )
             row = cursor.lastrowid
+            posted = _posted(fact.terms)
             # How strongly the fact is about the term: 2 when a whole key is that term
             # ("Mali"), 1 when a key or the title contains it, 0 for the answer alone.
             whole = {phrase for phrase in fact.phrases if " " not in phrase}
             conn.executemany(
                 f"INSERT INTO {p}_postings (term, row, head) VALUES (?, ?, ?)",
-                (
-                    (term, row, 2 if term in whole else int(term in fact.head))
-                    for term in fact.terms
-                ),
+                ((term, row, 2 if term in whole else int(term in fact.head)) for term in posted),
             )
-            _count(conn, f"{p}_terms", "term", fact.terms, +1)
+            _count(conn, f"{p}_terms", "term", posted, +1)
             _count(conn, f"{p}_words", "word", fact.words, +1)
 
     def _delete(self, conn: sqlite3.Connection, fact_id: str) -> None:
@@ -270,12 +273,13 @@ class TermIndex:
         if found is None:
             return
         row, terms, found_words = found
+        posted = _posted(terms.split())
         conn.execute(f"DELETE FROM {p}_docs WHERE row = ?", (row,))
         conn.executemany(
             f"DELETE FROM {p}_postings WHERE term = ? AND head IN (0, 1, 2) AND row = ?",
-            ((term, row) for term in terms.split()),
+            ((term, row) for term in posted),
         )
-        _count(conn, f"{p}_terms", "term", terms.split(), -1)
+        _count(conn, f"{p}_terms", "term", posted, -1)
         _count(conn, f"{p}_words", "word", found_words.split(), -1)
 
     # -- reads ----------------------------------------------------------------------------
@@ -336,6 +340,11 @@ class TermIndex:
     def vocabulary(self) -> list[str]:
         """Every word any indexed fact contains."""
         return [str(word) for (word,) in self.conn.execute(f"SELECT word FROM {self.prefix}_words")]
+
+
+def _posted(terms: Iterable[str]) -> list[str]:
+    """The terms that get postings and document frequencies: all but context terms."""
+    return [term for term in terms if not term.startswith(CONTEXT)]
 
 
 def _count(

@@ -33,7 +33,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from ..models import Alternative, Answer, Fact, Glossary
-from .index import IndexedFact, TermIndex, index_fact
+from .evidence import after_numbers, beside_names
+from .index import CONTEXT, IndexedFact, TermIndex, index_fact
 from .lexicon import english_frequency, is_english_word, relatives
 from .text import (
     LIGHT_STEMS,
@@ -41,7 +42,9 @@ from .text import (
     MAX_QUERY_CHARS,
     MAX_QUERY_WORDS,
     STOPWORDS,
+    Analysis,
     Analyzer,
+    is_casualty,
     stem,
     words,
 )
@@ -108,6 +111,15 @@ class MatchConfig:
     suggest_threshold: float = 25.0
     max_candidates: int = 500
     rerank: int = 30
+    # Whether the "who" and "<attribute> of <entity>" checks accept a term anywhere in an
+    # entry rather than only in its head. A passage's head is its own words; its body adds
+    # its document's title, which a question may name ("the governor of Dosso" of a report
+    # about Dosso).
+    rules_use_body: bool = False
+    # Whether "how many" and "who" are judged from the entry's text (its title) as well as
+    # its kinds (see :mod:`.evidence`): for passages, whose text is all they have; a curated
+    # fact says what it answers in its keys.
+    read_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +133,7 @@ class _Slot:
     known: bool = True
     readings: tuple[str, ...] = ()
     df: int = 0
+    context: frozenset[str] = frozenset()  # ``terms`` as context terms (index.CONTEXT)
 
     def reading(self, terms: frozenset[str]) -> str:
         """The reading of this slot that a fact with ``terms`` supports (else the label)."""
@@ -132,6 +145,8 @@ class _Query:
     slots: tuple[_Slot, ...]
     intent: frozenset[str]
     bindings: tuple[tuple[str, str], ...] = ()
+    # The terms of what "how many" asks to count ("cholera cases"), with their readings.
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,13 +398,19 @@ class Matcher:
             if light:
                 weight = min(weight, self.config.light_weight)
             known = any(t in df for t in options)
-            slots[term] = _Slot(term, frozenset(options), weight, light, known, options, df_min)
+            context = frozenset(CONTEXT + t for t in options)
+            slots[term] = _Slot(
+                term, frozenset(options), weight, light, known, options, df_min, context
+            )
         bindings = tuple(
             (a, b)
             for a, b in analysis.bindings
             if a in slots and b in slots and not (slots[a].light or slots[b].light)
         )
-        return _Query(tuple(slots.values()), analysis.intent, bindings)
+        counted = frozenset(
+            t for label in _counted(analysis) if label in slots for t in slots[label].terms
+        )
+        return _Query(tuple(slots.values()), analysis.intent, bindings, counted)
 
     def _weight(self, df: int | None) -> float:
         # A word no fact contains may be a paraphrase as well as an unknown subject, so it
@@ -462,7 +483,12 @@ class Matcher:
         intent penalty; with the coverage and intent checks the verdict needs."""
         config = self.config
         slots = query.slots
-        coverage = sum(slot.weight for slot in slots if slot.terms & entry.terms) / total
+        # A word the entry's context holds (a passage's document title) is covered, though
+        # not by the entry's own words, so it adds nothing to head coverage.
+        covered = frozenset(
+            slot.label for slot in slots if slot.terms & entry.terms or slot.context & entry.terms
+        )
+        coverage = sum(slot.weight for slot in slots if slot.label in covered) / total
         head_coverage = sum(slot.weight for slot in slots if slot.terms & entry.head) / total
         # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
         # the reading that fact supports.
@@ -476,6 +502,8 @@ class Matcher:
         )
         # A death toll counts only for a question about deaths.
         kinds = entry.kinds | {"count"} if "toll" in query.intent & entry.kinds else entry.kinds
+        if config.read_text:
+            kinds = self._kinds_in_text(query, entry.title, kinds)
         unmet = query.intent - kinds - {"toll"}
         if unmet:
             score -= config.intent_penalty
@@ -486,19 +514,42 @@ class Matcher:
             coverage,
             head_coverage,
             similarity,
-            tuple(slot.label for slot in slots if not slot.terms & entry.terms),
-            self._content_coverage(slots, entry),
-            _fits(query, entry, unmet),
+            tuple(slot.label for slot in slots if slot.label not in covered),
+            self._content_coverage(slots, covered),
+            _fits(query, entry, unmet, self._rules_head(query, entry, covered)),
         )
 
-    def _content_coverage(self, slots: Sequence[_Slot], entry: IndexedFact) -> float:
+    def _kinds_in_text(self, query: _Query, text: str, kinds: frozenset[str]) -> frozenset[str]:
+        """``kinds`` as the entry's own text bears them out (see :mod:`.evidence`): a count
+        of what "how many" asks about, a name beside a word of a "who" question."""
+        analyse = self.analyzer.analyse_words
+        counts = query.counted and "count" in query.intent and "count" in kinds
+        if counts and not any(
+            query.counted.intersection(analyse(w).terms) for w in after_numbers(text)
+        ):
+            kinds = kinds - {"count"}
+        if "who" in query.intent and "who" not in kinds:
+            asked = frozenset(t for slot in query.slots if not slot.light for t in slot.terms)
+            if any(asked.intersection(analyse(w).terms) for w in beside_names(text)):
+                kinds = kinds | {"who"}
+        return kinds
+
+    def _rules_head(
+        self, query: _Query, entry: IndexedFact, covered: frozenset[str]
+    ) -> frozenset[str]:
+        """What the "who" and "<attribute> of <entity>" checks take as the entry's head."""
+        if not self.config.rules_use_body:
+            return entry.head
+        return entry.terms.union(*(slot.terms for slot in query.slots if slot.label in covered))
+
+    def _content_coverage(self, slots: Sequence[_Slot], covered: frozenset[str]) -> float:
         """How much of the query's topic (its non-light terms) the fact covers, 0–1."""
         config = self.config
         content, content_total = 0.0, 0.0
         for slot in slots:
             if slot.light:
                 continue
-            if slot.terms & entry.terms:
+            if slot.label in covered:
                 content += slot.weight
                 content_total += slot.weight
             else:
@@ -532,7 +583,24 @@ class Matcher:
         return Answer(query, "no_match", round(top.score, 1) if top else 0.0, None, alternatives)
 
 
-def _fits(query: _Query, entry: IndexedFact, unmet: frozenset[str]) -> bool:
+def _counted(analysis: Analysis) -> list[str]:
+    """The terms of the words "how many" asks to count: up to three words after it, to the
+    first function word ("how many cholera cases are there" → cholera, case). Deaths are
+    left out: a death toll is judged by its own kind ("killed more than 300")."""
+    folded = analysis.words
+    for i in range(len(folded) - 1):
+        if folded[i] == "how" and folded[i + 1] == "many":
+            after = folded[i + 2 : i + 5]
+            end = i + 2 + next((k for k, w in enumerate(after) if w in STOPWORDS), len(after))
+            return [
+                term
+                for term, (start, _) in zip(analysis.terms, analysis.spans, strict=True)
+                if i + 2 <= start < end and not is_casualty(folded[start : start + 1])
+            ]
+    return []
+
+
+def _fits(query: _Query, entry: IndexedFact, unmet: frozenset[str], head: frozenset[str]) -> bool:
     """Whether the fact can give the kind of answer asked for.
 
     A fact with no number cannot say "how many", one with no date "when"; "population of X"
@@ -542,11 +610,11 @@ def _fits(query: _Query, entry: IndexedFact, unmet: frozenset[str]) -> bool:
     """
     return (
         not unmet & _HARD_INTENTS
-        and all(a in entry.head and b in entry.head for a, b in query.bindings)
+        and all(a in head and b in head for a, b in query.bindings)
         and (
             "who" not in query.intent
             or all(
-                slot.light or slot.terms & entry.head or not slot.terms & entry.terms
+                slot.light or slot.terms & head or not slot.terms & entry.terms
                 for slot in query.slots
             )
         )

@@ -8,9 +8,17 @@ from pathlib import Path
 import pytest
 
 from knowledge.desk import Desk
-from knowledge.documents.answers import PASSAGE_INDEX, PassageMatcher, acronyms, pseudo_fact
+from knowledge.documents.answers import (
+    PASSAGE_INDEX,
+    PassageMatcher,
+    acronyms,
+    index_passage,
+    pseudo_fact,
+)
 from knowledge.documents.models import DocumentMeta, Passage
 from knowledge.documents.read import read_text
+from knowledge.matching.index import CONTEXT
+from knowledge.matching.text import Analyzer
 from knowledge.models import Glossary
 from knowledge.store.db import open_db
 from knowledge.store.facts import FactStore
@@ -28,8 +36,8 @@ def _desk(path: Path) -> Desk:
     return Desk(FactStore(open_db(path), clock=lambda: NOW), Glossary(), clock=lambda: NOW)
 
 
-def _ingest(desk: Desk, body: bytes, doc_id: str = "dosso") -> None:
-    desk.documents.ingest(read_text(body, "r.md"), DocumentMeta(doc_id, "Floods"), actor="t")
+def _ingest(desk: Desk, body: bytes, doc_id: str = "dosso", title: str = "Floods") -> None:
+    desk.documents.ingest(read_text(body, "r.md"), DocumentMeta(doc_id, title), actor="t")
 
 
 def _indexed(desk: Desk) -> list[str]:
@@ -157,4 +165,70 @@ def test_a_passage_of_several_sentences_is_compared_sentence_by_sentence() -> No
     meta = DocumentMeta("d", "Floods", "Wire")
     assert pseudo_fact(long, meta).keys == ("The river rose.", "Rescuers sought nine people.")
     assert pseudo_fact(short, meta).keys == ()
-    assert "Floods" in pseudo_fact(short, meta).tags
+
+
+@pytest.mark.parametrize(
+    ("heading", "tags"),
+    [("Cholera in the camps", ("Cholera in the camps",)), ("Floods in Dosso", ()), ("", ())],
+)
+def test_a_section_heading_is_a_tag_and_the_title_is_context(
+    heading: str, tags: tuple[str, ...]
+) -> None:
+    """A section's heading tags its passages; the document's title (also the heading before
+    the first section) is context: stored with the passage, never posted or counted."""
+    passage = Passage("d", 1, 0, 15, "The river rose.", heading)
+    meta = DocumentMeta("d", "Floods in Dosso", "Wire")
+    assert pseudo_fact(passage, meta).tags == tags
+    indexed = index_passage(passage, meta, Analyzer(Glossary()))
+    assert {f"{CONTEXT}flood", f"{CONTEXT}dosso"} <= indexed.terms
+    assert "dosso" not in indexed.terms and "dosso" not in indexed.head
+
+
+def test_context_terms_are_neither_posted_nor_counted(tmp_path: Path) -> None:
+    """The title's words are no way in to a passage and do not make a word look common."""
+    desk = _desk(tmp_path / "c.db")
+    _ingest(desk, REPORT, title="Report from the Dosso region")
+    conn = desk.store.db.conn
+    posted = {t for (t,) in conn.execute(f"SELECT term FROM {PASSAGE_INDEX}_postings")}
+    counted = {t for (t,) in conn.execute(f"SELECT term FROM {PASSAGE_INDEX}_terms")}
+    assert not any(t.startswith(CONTEXT) for t in posted | counted)
+    stored = conn.execute(f"SELECT terms FROM {PASSAGE_INDEX}_docs").fetchall()
+    # No passage says "region": each has the title's word as context.
+    assert all(f"{CONTEXT}region" in terms.split() for (terms,) in stored)
+
+
+SECTIONS = (
+    b"# Floods and cholera in Dosso\n\n"
+    b"At least 41 people have died in the floods, the civil protection directorate said.\n\n"
+    b"## Cholera in the camps\n\n"
+    b"By 19 November the ministry had recorded 312 suspected cases and 7 deaths.\n\n"
+    b"The laboratory in Niamey found the bacterium in 9 of 14 samples; the first case was"
+    b" a seven-year-old girl.\n\n"
+    b"## Warnings\n\n"
+    b"The regional governor, Colonel Abdourahamane Sidi, said warnings were broadcast.\n\n"
+    b"The governor said families would be helped to rebuild on higher ground.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # Cholera and Dosso are in the title of every passage: the one whose section speaks
+        # of cholera wins, not the first that speaks of deaths.
+        ("cholera deaths in Dosso", "7 deaths"),
+        # "How many cases" is answered by a number of cases, not by a number of samples.
+        ("how many cholera cases have been recorded", "312"),
+        ("how many cholera cases are there in Niamey", None),
+        # "Who" is answered by a name beside the role asked about; the title gives Dosso.
+        ("who is the governor of Dosso region", "Abdourahamane Sidi"),
+        ("who is the governor of Agadez", None),
+    ],
+)
+def test_passages_answer_from_their_own_words(
+    tmp_path: Path, question: str, answer: str | None
+) -> None:
+    """What a passage's own text says decides between passages a question's words all fit."""
+    desk = _desk(tmp_path / "s.db")
+    _ingest(desk, SECTIONS, title="Floods and cholera in Dosso")
+    hit = _hit(desk, question)
+    assert (hit is None) if answer is None else (answer in (hit or "")), hit
