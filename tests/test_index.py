@@ -114,3 +114,18 @@ def test_indexes_with_different_prefixes_share_a_database_apart() -> None:
     facts.rebuild([index_fact(FACTS[0], ANALYZER)], {"fingerprint": "f"})
     assert (facts.size(), passages.size()) == (1, 0)
     assert passages.meta("fingerprint") is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "kinds"),
+    [
+        # News agencies abbreviate months; the day is a date, not a count.
+        ("Vaccination starts on Dec. 1 in Kandi.", {"when"}),
+        ("The team arrives on Sept 3.", {"when"}),
+        ("The minister visited Kandi on Thursday.", {"when"}),
+        ("Mar. 4 saw 52 people wounded.", {"when", "toll"}),
+    ],
+)
+def test_abbreviated_months_and_weekdays_are_dates(answer: str, kinds: set[str]) -> None:
+    fact = dataclasses.replace(FACTS[0], answer=answer, title="JNIM", keys=())
+    assert fact_kinds(fact) == kinds

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample import FACTS, GLOSSARY, make_fact
 
-from knowledge.matching.matcher import Matcher, _counted
+from knowledge.matching.matcher import Matcher, _counted, _names_whom
 from knowledge.matching.text import Analyzer
 from knowledge.models import Fact, Glossary
 
@@ -351,3 +351,22 @@ def test_a_slip_of_the_first_letter(
 def test_what_how_many_asks_to_count(question: str, counted: list[str]) -> None:
     """The words after "how many", to the first function word, are what is counted."""
     assert _counted(Analyzer(Glossary()).analyse(question)) == counted
+
+
+@pytest.mark.parametrize(
+    ("asked", "name", "near", "expected"),
+    [
+        # A name beside the role asked about, made of none of the question's words.
+        ({"governor", "dosso"}, ["colonel", "sidi"], ["governor"], True),
+        # A name made of the question's words is what it asks about.
+        ({"leader", "niger"}, ["red", "cross", "niger"], ["leader"], False),
+        # A title before a person's name holds all the question's words, and more.
+        ({"interior", "minist"}, ["interior", "minist", "fernand", "hounkpatin"], [], True),
+        ({"interior", "minist"}, ["interior", "minist"], [], False),
+        ({"governor"}, ["colonel", "sidi"], ["said"], False),
+    ],
+)
+def test_a_name_says_who_only_as_the_answer(
+    asked: set[str], name: list[str], near: list[str], expected: bool
+) -> None:
+    assert _names_whom(frozenset(asked), name, near) is expected

@@ -8,7 +8,9 @@ only its sentences. For a passage the matcher asks two questions of the text its
   say how many cases there are, however many of the question's words it holds.
 - "who": is someone named (two or more capitalised words: "Colonel Abdourahamane Sidi",
   "Médecins Sans Frontières") beside a word of the question ("The regional governor,
-  Colonel Abdourahamane Sidi")? A passage that only mentions the governor names no one.
+  Colonel Abdourahamane Sidi")? A passage that only mentions the governor names no one,
+  and a name made of the question's own words is what it asks about, not the answer ("the
+  Red Cross of Niger run a kitchen" does not say who is president of Niger).
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ def names(text: str) -> Iterator[tuple[list[str], int, int]]:
             yield parts, start, match.end()
 
 
-def beside_names(text: str, reach: int = NAME_REACH) -> Iterator[list[str]]:
-    """For each name in ``text``, the folded words just before and after it."""
+def beside_names(text: str, reach: int = NAME_REACH) -> Iterator[tuple[list[str], list[str]]]:
+    """For each name in ``text``, its folded words and the folded words just before and
+    after it."""
     for _, start, end in names(text):
-        yield words(text[:start])[-reach:] + words(text[end:])[:reach]
+        yield words(text[start:end]), words(text[:start])[-reach:] + words(text[end:])[:reach]
 
 
 def after_numbers(text: str, reach: int = COUNT_REACH) -> Iterator[list[str]]:

@@ -22,7 +22,7 @@ from ..models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, is_casualty, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 COUNT_RE = re.compile(
@@ -32,14 +32,17 @@ COUNT_RE = re.compile(
     r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b",
     re.I,
 )
+# Months as news agencies abbreviate them, before a day: "Nov. 22", "Sept 3".
+_SHORT_MONTH = r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{1,2}\b"
 _DAY_OF_MONTH_RE = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december)\s+\d{1,2}\b",
+    r"\b(?:(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)\s+\d{1,2}\b|" + _SHORT_MONTH + ")",
     re.I,
 )
 _DATE_RE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september"
-    r"|october|november|december|decade|weeks?|years?)\b",
+    r"|october|november|december|decade|weeks?|years?"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + _SHORT_MONTH + r")\b",
     re.I,
 )
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}

@@ -90,6 +90,7 @@ CACHED_ENTRIES = 4096
 # How many equally close corrections a typo may stand for; the facts decide between them.
 MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
+_TEXT_HARD_INTENTS = _HARD_INTENTS | {"who"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +506,9 @@ class Matcher:
         if config.read_text:
             kinds = self._kinds_in_text(query, entry.title, kinds)
         unmet = query.intent - kinds - {"toll"}
+        # Read from the text, "who" is as sure as a number or a date: a passage that names
+        # no one beside the question's words cannot say who.
+        hard = unmet & (_TEXT_HARD_INTENTS if config.read_text else _HARD_INTENTS)
         if unmet:
             score -= config.intent_penalty
         return Scored(
@@ -516,7 +520,7 @@ class Matcher:
             similarity,
             tuple(slot.label for slot in slots if slot.label not in covered),
             self._content_coverage(slots, covered),
-            _fits(query, entry, unmet, self._rules_head(query, entry, covered)),
+            _fits(query, entry, hard, self._rules_head(query, entry, covered)),
         )
 
     def _kinds_in_text(self, query: _Query, text: str, kinds: frozenset[str]) -> frozenset[str]:
@@ -530,7 +534,8 @@ class Matcher:
             kinds = kinds - {"count"}
         if "who" in query.intent and "who" not in kinds:
             asked = frozenset(t for slot in query.slots if not slot.light for t in slot.terms)
-            if any(asked.intersection(analyse(w).terms) for w in beside_names(text)):
+            if any(_names_whom(asked, analyse(name).terms, analyse(near).terms)
+                   for name, near in beside_names(text)):  # fmt: skip
                 kinds = kinds | {"who"}
         return kinds
 
@@ -583,6 +588,17 @@ class Matcher:
         return Answer(query, "no_match", round(top.score, 1) if top else 0.0, None, alternatives)
 
 
+def _names_whom(asked: frozenset[str], name: Sequence[str], near: Sequence[str]) -> bool:
+    """Whether a name says who a question asks about: beside the question's words and
+    made of none of them ("the regional governor, Colonel Abdourahamane Sidi"), or holding
+    all of them and more, a title before a person's name ("Interior Minister Fernand
+    Hounkpatin" for "who is the interior minister")."""
+    inside = asked.intersection(name)
+    if not inside:
+        return bool(asked.intersection(near))
+    return inside == asked and len(set(name) - asked) >= 2
+
+
 def _counted(analysis: Analysis) -> list[str]:
     """The terms of the words "how many" asks to count: up to three words after it, to the
     first function word ("how many cholera cases are there" → cholera, case). Deaths are
@@ -600,8 +616,9 @@ def _counted(analysis: Analysis) -> list[str]:
     return []
 
 
-def _fits(query: _Query, entry: IndexedFact, unmet: frozenset[str], head: frozenset[str]) -> bool:
-    """Whether the fact can give the kind of answer asked for.
+def _fits(query: _Query, entry: IndexedFact, hard: frozenset[str], head: frozenset[str]) -> bool:
+    """Whether the fact can give the kind of answer asked for (``hard``: the kinds it lacks
+    that it must have).
 
     A fact with no number cannot say "how many", one with no date "when"; "population of X"
     needs a fact about population *and* X, not one that mentions X's neighbour's population;
@@ -609,7 +626,7 @@ def _fits(query: _Query, entry: IndexedFact, unmet: frozenset[str], head: frozen
     answered by a fact that names Ansar Dine among JNIM's founders.
     """
     return (
-        not unmet & _HARD_INTENTS
+        not hard
         and all(a in head and b in head for a, b in query.bindings)
         and (
             "who" not in query.intent

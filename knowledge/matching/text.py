@@ -47,6 +47,7 @@ STOPWORDS = frozenset(
     those through to too under until up very was we were what whats when where which while who
     whom whose why will with would you your yours
     ok okay please pls tell know show give explain describe info information detail details
+    across along behind beside beyond inside onto per throughout toward towards upon via
     any anything something thing things get got go going gone there's is it's whats im
     currently current latest right now today still really much many
     hi hello hey thanks thank thx cheers help bye yes yeah
@@ -63,7 +64,7 @@ LIGHT_WORDS = frozenset(
     """
     conduct conducted launch launched mount mounted perform performed stage staged undertake
     undertaken man men person persons people anyone anybody everyone everybody someone somebody
-    able accept actually add affect again ago allow allowed almost already among amount another
+    able accept actually add affect again ago allow allowed almost already among amount another ask
     appear apply around away back bad become became believe best better big
     both bring brought build built buy bought call came can care carry carried case
     certain choose clear close come comes coming common consider continue could

@@ -206,7 +206,11 @@ SECTIONS = (
     b" a seven-year-old girl.\n\n"
     b"## Warnings\n\n"
     b"The regional governor, Colonel Abdourahamane Sidi, said warnings were broadcast.\n\n"
-    b"The governor said families would be helped to rebuild on higher ground.\n"
+    b"The governor said families would be helped to rebuild on higher ground.\n\n"
+    b"## Life in the sites\n\n"
+    b"At the stadium, volunteers from the Red Cross of Niger run a kitchen for 2,500 people.\n\n"
+    b"## Aid and money\n\n"
+    b"The government launched a flash appeal for 48 million dollars to cover six months.\n"
 )
 
 
@@ -222,6 +226,11 @@ SECTIONS = (
         # "Who" is answered by a name beside the role asked about; the title gives Dosso.
         ("who is the governor of Dosso region", "Abdourahamane Sidi"),
         ("who is the governor of Agadez", None),
+        # A name made of the question's words is what it asks about, not who.
+        ("who runs the kitchen at the stadium", "Red Cross of Niger"),
+        ("who is the president of Niger", None),
+        # "Ask for" phrases the question: the appeal's text need not say "ask".
+        ("how much money does the flash appeal ask for", "48 million"),
     ],
 )
 def test_passages_answer_from_their_own_words(

@@ -115,7 +115,7 @@ def test_test_reports_split_into_sentence_passages(path: Path) -> None:
     """The test reports: every passage is exact, short, and ends at a sentence end."""
     read = read_text(path.read_bytes(), path.name)
     got = split_passages(read.text, document_id="d", headings=read.headings)
-    assert len(got) > 30
+    assert len(got) >= 20  # a report of 900 words or more is many passages, not a few
     for p in got:
         assert read.text[p.start : p.end] == p.text
         assert len(p.text) <= MAX_CHARS
