@@ -124,6 +124,11 @@ def test_indexes_with_different_prefixes_share_a_database_apart() -> None:
         ("The team arrives on Sept 3.", {"when"}),
         ("The minister visited Kandi on Thursday.", {"when"}),
         ("Mar. 4 saw 52 people wounded.", {"when", "toll"}),
+        # A time of day answers "what time" as a date answers "when".
+        ("The curfew runs from 7 p.m. to 6 a.m.", {"when", "count"}),
+        ("Shops close at 18:00.", {"when", "count"}),
+        ("Fighting stopped at dawn.", {"when"}),
+        ("The river rose 5.4 metres.", {"count"}),
     ],
 )
 def test_abbreviated_months_and_weekdays_are_dates(answer: str, kinds: set[str]) -> None:

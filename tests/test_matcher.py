@@ -336,6 +336,12 @@ def test_a_slip_of_the_first_letter(
     assert matcher._corrections(typed, loose=True) == loose
 
 
+@pytest.mark.parametrize("typed", ["dosso", "dossos"])
+def test_a_far_word_is_never_read_as_a_function_word(matcher: Matcher, typed: str) -> None:
+    """Two edits from "does", a name the store lacks must not vanish as a function word."""
+    assert "does" not in matcher._corrections(typed, loose=True)
+
+
 @pytest.mark.parametrize(
     ("question", "counted"),
     [
@@ -370,3 +376,95 @@ def test_a_name_says_who_only_as_the_answer(
     asked: set[str], name: list[str], near: list[str], expected: bool
 ) -> None:
     assert _names_whom(frozenset(asked), name, near) is expected
+
+
+# Facts as a moderator writes them in Discord: a title, an answer, a quote and a key or two.
+LIGHT_FACTS = (
+    make_fact(
+        "jnim-talks",
+        "JNIM's talks with the junta",
+        "JNIM has held talks with local officials, but the junta refuses any dialogue.",
+        "JNIM has held talks with local officials",
+        ("jnim talks",),
+    ),
+    make_fact(
+        "tanker-drivers",
+        "Tanker drivers on the Bamako roads",
+        "JNIM has taken tanker drivers prisoner and burned their trucks.",
+        "taken tanker drivers prisoner",
+        ("tanker drivers",),
+    ),
+    make_fact(
+        "bamako-fuel",
+        "Fuel in Bamako",
+        "Fuel is scarce in Bamako and queues at filling stations last for days.",
+        "queues at filling stations last for days",
+        ("bamako fuel",),
+    ),
+    make_fact(
+        "kayes-attack",
+        "The attack on Kayes",
+        "At least 52 people were wounded in the attack on Kayes.",
+        "At least 52 people were wounded",
+        ("kayes attack",),
+    ),
+    make_fact(
+        "karimama-schools",
+        "Schools in Karimama",
+        "About 6,700 children are out of school in Karimama.",
+        "About 6,700 children are out of school",
+        ("karimama schools",),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def light() -> Matcher:
+    """A matcher over facts with one key each and no glossary."""
+    return Matcher(LIGHT_FACTS, Glossary())
+
+
+@pytest.mark.parametrize(
+    ("query", "fact_id", "rule"),
+    [
+        # A question's word that a fact lacks is covered by the word WordNet relates to it.
+        ("negotiations with the junta", "jnim-talks", "related_credit"),
+        ("petrol in bamako", "bamako-fuel", "related_credit"),
+        ("hostage drivers", "tanker-drivers", "related_credit"),
+        ("how many injured in kayes", "kayes-attack", "related_credit"),
+        ("how many kids are out of school in karimama", "karimama-schools", "related_credit"),
+        # A question the answer covers needs no key that says it.
+        ("queues at filling stations", "bamako-fuel", "body_as_head"),
+        ("officials dialogue", "jnim-talks", "body_as_head"),
+    ],
+)
+def test_light_facts_answer_from_their_own_words(
+    light: Matcher, query: str, fact_id: str, rule: str
+) -> None:
+    """Facts with one key answer paraphrases; each rule is what makes its question answer."""
+    answer = light.ask(query)
+    assert answer.fact is not None and answer.fact.id == fact_id, light.explain(query)
+    without = Matcher(LIGHT_FACTS, Glossary(), dataclasses.replace(light.config, **{rule: 0.0}))
+    assert without.ask(query).status == "no_match", without.explain(query)
+
+
+def test_a_word_the_store_knows_is_bridged_to_its_relatives_too(light: Matcher) -> None:
+    """ "Treated" is bridged to "treatment" even where the store has the word "treated"."""
+    analysis = light.analyzer.analyse("wounded treated in kayes")
+    bridged = light._related(analysis)
+    assert "treatment" in bridged["treat"] and "hurt" in bridged["wound"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "negotiations with boko haram",  # the related word covers, the name does not
+        "petrol in niamey",
+        "how many injured in gao",
+        "hostage negotiations in chad",
+        "hospital in kayes",  # "hospitality" is no sense of "hospital"
+    ],
+)
+def test_light_facts_still_abstain(light: Matcher, query: str) -> None:
+    """A related word covers a word at a discount: it never makes up for a missing subject."""
+    assert light.ask(query).status == "no_match", light.explain(query)

@@ -61,6 +61,7 @@ def test_words(text: str, expected: list[str]) -> None:
         ("who killed the soldiers", {"who"}),
         ("when was the coup", {"when"}),
         ("what year did mali leave ecowas", {"when"}),
+        ("what time does the curfew start", {"when"}),
         ("where does jnim operate", {"where"}),
         ("what if bamako falls", {"if"}),
         ("what happens if the blockade holds", {"if"}),

@@ -26,12 +26,16 @@ from .passages import sentences
 
 # The fact matcher's weights, with words the documents never use weighing more: a passage
 # index holds whole reports, so a word none of them contains ("Chad", "World Bank") is a
-# sign the question is about something they do not say, rather than a paraphrase.
-PASSAGE_CONFIG = MatchConfig(unknown_weight=4.0, rules_use_body=True, read_text=True)
+# sign the question is about something they do not say, rather than a paraphrase. A
+# passage's head is all its own words; the rest of its body is its document's title, which
+# says what the document is about, not the passage.
+PASSAGE_CONFIG = MatchConfig(
+    unknown_weight=4.0, rules_use_body=True, read_text=True, body_as_head=0.0
+)
 # The stored passage index's tables, beside the facts' ("match_*"); bump the version when
 # pseudo_fact changes, so that stored indexes are rebuilt.
 PASSAGE_INDEX: Final = "passage_match"
-PASSAGE_INDEX_VERSION: Final = 4
+PASSAGE_INDEX_VERSION: Final = 5
 # Pseudo-facts need a date; passages are never shown as facts, so it is never seen.
 _NO_DATE = date(1970, 1, 1)
 
@@ -48,14 +52,14 @@ class PassageHit:
 def acronyms(text: str) -> tuple[str, ...]:
     """The initials of the multi-word names in ``text``, as a reader might abbreviate them:
     "the World Food Programme" → WFP; "Economic Community of West African States" → ECWAS
-    and ECOWAS. Initials that spell a common word ("World Health Organization": WHO) are
-    left out, since they would read as that word."""
+    and ECOWAS; "the United Nations" → UN. Initials that spell a common word ("World Health
+    Organization": WHO; "European Union": EU) are left out, since they would read as it."""
     found: dict[str, None] = {}
     for parts, _, _ in names(text):
         capital = [p for p in parts if p.lower() not in CONNECTORS]
         for letters in (capital, parts):
             initials = fold("".join(p[0] for p in letters))
-            if len(initials) >= 3 and not is_english_word(initials):
+            if len(initials) >= 2 and not is_english_word(initials):
                 found[initials.upper()] = None
     return tuple(found)
 

@@ -22,7 +22,7 @@ from ..models import Fact, Glossary
 from .text import INTENT_WORDS, LIGHT_WORDS, STOPWORDS, Analyzer, is_casualty, words
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 COUNT_RE = re.compile(
@@ -42,7 +42,10 @@ _DAY_OF_MONTH_RE = re.compile(
 _DATE_RE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september"
     r"|october|november|december|decade|weeks?|years?"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + _SHORT_MONTH + r")\b",
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|midnight|noon|dawn|dusk"
+    r"|" + _SHORT_MONTH + r")\b"
+    # A time of day answers "what time" as a date answers "when": "7 p.m.", "06:00".
+    r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.m\.|[ap]m\b)|\b\d{1,2}:\d\d\b",
     re.I,
 )
 _KIND_OF_KEY = {"who": "who", "when": "when", "where": "where", "why": "why"}

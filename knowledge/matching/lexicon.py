@@ -9,6 +9,7 @@ needs it.
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 
 from spellchecker import SpellChecker
 
@@ -72,3 +73,22 @@ def relatives(word: str) -> frozenset[str]:
         for base in {root, root[:-1]} if root.endswith("e") else {root}:
             found.update(base + ending for ending in _FROM_ROOT)
     return frozenset(w for w in found if w != word and is_english_word(w))
+
+
+@lru_cache(maxsize=1)
+def _related() -> dict[str, str]:
+    # Built by tools/build_related.py from WordNet 3.0 and shipped with the package (about
+    # 17,000 lines): read on the first question that needs it, and split a word at a time.
+    text = resources.files(__package__).joinpath("data", "related.tsv").read_text("utf-8")
+    pairs = (line.split("\t", 1) for line in text.splitlines() if not line.startswith("#"))
+    return dict((word, others) for word, others in pairs)
+
+
+@lru_cache(maxsize=4096)
+def related_words(word: str) -> tuple[str, ...]:
+    """Common English words that WordNet relates to ``word`` in the sense people mostly
+    mean: its synonyms, derivations and, for a thing or a person, its kind ("negotiations"
+    → talks, discussion; "petrol" → gas, fuel, gasoline; "hostage" → prisoner, captive),
+    most common first; () for a word it does not relate.
+    """
+    return tuple(_related().get(word, "").split())

@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 from ..models import Alternative, Answer, Fact, Glossary
 from .evidence import after_numbers, beside_names
 from .index import CONTEXT, IndexedFact, TermIndex, index_fact
-from .lexicon import english_frequency, is_english_word, relatives
+from .lexicon import english_frequency, is_english_word, related_words, relatives
 from .text import (
     LIGHT_STEMS,
     LIGHT_WORDS,
@@ -109,6 +109,12 @@ class MatchConfig:
     anchor_weight: float = 1.5
     unknown_weight: float = 3.0
     second_pass_margin: float = 10.0
+    # Head coverage is at least this share of coverage: how much a question covered by a
+    # fact's answer and quotes alone counts as covered by its title and keys.
+    body_as_head: float = 0.8
+    # What a query word covered only by a word general English relates to it counts for,
+    # as a share of its weight (0 turns the bridge off).
+    related_credit: float = 0.7
     suggest_threshold: float = 25.0
     max_candidates: int = 500
     rerank: int = 30
@@ -135,6 +141,9 @@ class _Slot:
     readings: tuple[str, ...] = ()
     df: int = 0
     context: frozenset[str] = frozenset()  # ``terms`` as context terms (index.CONTEXT)
+    # Terms of words general English relates to this one (lexicon.related_words): they cover
+    # it at ``MatchConfig.related_credit`` of its weight.
+    related: frozenset[str] = frozenset()
 
     def reading(self, terms: frozenset[str]) -> str:
         """The reading of this slot that a fact with ``terms`` supports (else the label)."""
@@ -324,7 +333,7 @@ class Matcher:
                 if d == best
                 # A word read as a function word is dropped: only a plain slip ("whre") may
                 # vanish so, never a name the store lacks ("Niamey" is not "name").
-                and not (best > 1 and stem(w) in _FUNCTION_STEMS)
+                and not (best > 1 and (w in STOPWORDS or stem(w) in _FUNCTION_STEMS))
                 # A common real word is read only as a typo of a name the store knows
                 # ("wander" may be "Wagner"; "cost" is not "coast"); an uncommon one ("sate")
                 # of any word.
@@ -384,7 +393,13 @@ class Matcher:
                     alternatives[analysis.terms[-1]].update(
                         self.analyzer.analyse_words([word]).terms
                     )
-        df = self.index.df([*analysis.terms, *(t for ts in alternatives.values() for t in ts)])
+        bridged = self._related(analysis)
+        df = self.index.df(
+            [
+                *analysis.terms,
+                *(t for ts in (*alternatives.values(), *bridged.values()) for t in ts),
+            ]
+        )
         slots: dict[str, _Slot] = {}
         for index, term in enumerate(analysis.terms):
             if term in slots:
@@ -400,18 +415,39 @@ class Matcher:
                 weight = min(weight, self.config.light_weight)
             known = any(t in df for t in options)
             context = frozenset(CONTEXT + t for t in options)
+            linked = frozenset(t for t in bridged.get(term, ()) if t in df and t not in options)
             slots[term] = _Slot(
-                term, frozenset(options), weight, light, known, options, df_min, context
+                term, frozenset(options), weight, light, known, options, df_min, context, linked
             )
         bindings = tuple(
             (a, b)
             for a, b in analysis.bindings
             if a in slots and b in slots and not (slots[a].light or slots[b].light)
         )
+        # What is counted may be worded the text's way: "students" are counted as "pupils".
         counted = frozenset(
-            t for label in _counted(analysis) if label in slots for t in slots[label].terms
+            t
+            for label in _counted(analysis)
+            if label in slots
+            for t in slots[label].terms | slots[label].related
         )
         return _Query(tuple(slots.values()), analysis.intent, bindings, counted)
+
+    def _related(self, analysis: Analysis) -> dict[str, set[str]]:
+        """The terms of the words general English relates to each single-word topic term of
+        the query: WordNet's (``related_words``) and those of the same root (``relatives``:
+        "treated" → treatment). Light words ("get", "take") relate to too much to be bridged,
+        and a glossary concept's words are the glossary's to relate."""
+        if not self.config.related_credit:
+            return {}
+        found: dict[str, set[str]] = {}
+        for index, term in enumerate(analysis.terms):
+            source = analysis.source(index)
+            if len(source) != 1 or stem(source[0]) in LIGHT_STEMS:
+                continue
+            for word in (*related_words(source[0]), *sorted(relatives(source[0]))):
+                found.setdefault(term, set()).update(self.analyzer.analyse_words([word]).terms)
+        return found
 
     def _weight(self, df: int | None) -> float:
         # A word no fact contains may be a paraphrase as well as an unknown subject, so it
@@ -444,6 +480,12 @@ class Matcher:
                     rows[row] = max(rows.get(row, 0.0), by_level[level])
             for row, weight in rows.items():
                 found[row] += weight
+        # A related word brings in the facts that use it, at its discount: the only way in for
+        # a fact that words the question's topic its own way.
+        for slot in query.slots:
+            for term in slot.related:
+                for row, _ in self.index.postings(term, limit=cap):
+                    found[row] += slot.weight * self.config.related_credit
         return found
 
     def _rank(self, query: _Query) -> list[Scored]:
@@ -489,8 +531,24 @@ class Matcher:
         covered = frozenset(
             slot.label for slot in slots if slot.terms & entry.terms or slot.context & entry.terms
         )
-        coverage = sum(slot.weight for slot in slots if slot.label in covered) / total
-        head_coverage = sum(slot.weight for slot in slots if slot.terms & entry.head) / total
+        # A word the entry lacks but words general English relates to it cover it in part.
+        related = frozenset(
+            slot.label for slot in slots if slot.label not in covered and slot.related & entry.terms
+        )
+        coverage = (
+            sum(slot.weight for slot in slots if slot.label in covered)
+            + config.related_credit * sum(slot.weight for slot in slots if slot.label in related)
+        ) / total
+        head_coverage = (
+            sum(slot.weight for slot in slots if slot.terms & entry.head)
+            + config.related_credit
+            * sum(
+                slot.weight for slot in slots if slot.label in related and slot.related & entry.head
+            )
+        ) / total
+        # A fact's answer and quotes say what it is about as well as its title and keys do,
+        # if less surely: a moderator writes two keys, not twenty.
+        head_coverage = max(head_coverage, config.body_as_head * coverage)
         # A typo may read several ways ("feul": fuel or fell); compare each fact's keys with
         # the reading that fact supports.
         text = " ".join(slot.reading(entry.terms) for slot in slots)
@@ -518,9 +576,10 @@ class Matcher:
             coverage,
             head_coverage,
             similarity,
-            tuple(slot.label for slot in slots if slot.label not in covered),
-            self._content_coverage(slots, covered),
-            _fits(query, entry, hard, self._rules_head(query, entry, covered)),
+            tuple(slot.label for slot in slots if slot.label not in covered | related),
+            self._content_coverage(slots, covered, related),
+            _fits(query, entry, hard, self._rules_head(query, entry, covered))
+            and not self._bound_elsewhere(query, entry),
         )
 
     def _kinds_in_text(self, query: _Query, text: str, kinds: frozenset[str]) -> frozenset[str]:
@@ -539,6 +598,19 @@ class Matcher:
                 kinds = kinds | {"who"}
         return kinds
 
+    def _bound_elsewhere(self, query: _Query, entry: IndexedFact) -> bool:
+        """Whether the entry's text gives the question's attribute to something else: "head
+        of the ICRC delegation" in a report about Benin does not say who the "head of
+        Benin" is. Judged only from text (``read_text``) and when the entity asked about is
+        not in the entry's own words, only in its context."""
+        if not self.config.read_text or not query.bindings:
+            return False
+        stated = self.analyzer.analyse(entry.title).bindings
+        return any(
+            b not in entry.head and any(x == a and y != b for x, y in stated)
+            for a, b in query.bindings
+        )
+
     def _rules_head(
         self, query: _Query, entry: IndexedFact, covered: frozenset[str]
     ) -> frozenset[str]:
@@ -547,8 +619,11 @@ class Matcher:
             return entry.head
         return entry.terms.union(*(slot.terms for slot in query.slots if slot.label in covered))
 
-    def _content_coverage(self, slots: Sequence[_Slot], covered: frozenset[str]) -> float:
-        """How much of the query's topic (its non-light terms) the fact covers, 0–1."""
+    def _content_coverage(
+        self, slots: Sequence[_Slot], covered: frozenset[str], related: frozenset[str]
+    ) -> float:
+        """How much of the query's topic (its non-light terms) the fact covers, 0–1; a term
+        covered only by a related word counts at ``related_credit``."""
         config = self.config
         content, content_total = 0.0, 0.0
         for slot in slots:
@@ -556,6 +631,9 @@ class Matcher:
                 continue
             if slot.label in covered:
                 content += slot.weight
+                content_total += slot.weight
+            elif slot.label in related:
+                content += slot.weight * config.related_credit
                 content_total += slot.weight
             else:
                 # A term the store knows but this fact lacks is a sign that the question
@@ -569,7 +647,9 @@ class Matcher:
 
     def _verdict(self, query: str, ranked: Sequence[Scored], margin: float = 0.0) -> Answer:
         config = self.config
-        top = ranked[0] if ranked else None
+        # A candidate that cannot give the kind of answer asked for ("what time" of a
+        # passage with no time in it) does not stand in the way of one that can.
+        top = next((s for s in ranked if s.fits_intent), ranked[0] if ranked else None)
         answers = (
             top is not None
             and top.content_coverage >= config.min_coverage
@@ -577,7 +657,7 @@ class Matcher:
             and top.score >= config.answer_threshold + margin
         )
         fact = self._load(top.fact_id) if answers and top is not None else None
-        rest = ranked[1:] if fact is not None else ranked
+        rest = [s for s in ranked if s is not top] if fact is not None else ranked
         alternatives = tuple(
             Alternative(s.fact_id, s.title, round(s.score, 1))
             for s in rest
@@ -585,7 +665,8 @@ class Matcher:
         )[:3]
         if fact is not None and top is not None:
             return Answer(query, "answered", round(top.score, 1), fact, alternatives)
-        return Answer(query, "no_match", round(top.score, 1) if top else 0.0, None, alternatives)
+        best = ranked[0].score if ranked else 0.0
+        return Answer(query, "no_match", round(best, 1), None, alternatives)
 
 
 def _names_whom(asked: frozenset[str], name: Sequence[str], near: Sequence[str]) -> bool:

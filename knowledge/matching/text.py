@@ -65,6 +65,7 @@ LIGHT_WORDS = frozenset(
     conduct conducted launch launched mount mounted perform performed stage staged undertake
     undertaken man men person persons people anyone anybody everyone everybody someone somebody
     able accept actually add affect again ago allow allowed almost already among amount another ask
+    begin began begun start started
     appear apply around away back bad become became believe best better big
     both bring brought build built buy bought call came can care carry carried case
     certain choose clear close come comes coming common consider continue could
@@ -98,6 +99,7 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("number", "of"), "count"),
     (("what", "year"), "when"),
     (("what", "date"), "when"),
+    (("what", "time"), "when"),
     (("who",), "who"),
     (("whom",), "who"),
     (("whose",), "who"),
@@ -120,6 +122,9 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
 # Words that only say what kind of answer is wanted ("offensive date", "number of fighters"):
 # they set the intent and are not topic words.
 INTENT_WORDS = frozenset({"date", "dates", "year", "number", "numbers", "figure", "figures"})
+# Words that say what kind of answer is wanted only after "what": "what time" asks when, but
+# "waiting times" are a topic.
+_INTENT_AFTER_WHAT = frozenset({"time"})
 
 _stemmer = snowballstemmer.stemmer("english")
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -295,7 +300,12 @@ class Analyzer:
             # A lone stopword is dropped even when the glossary knows it ("help" alone is a
             # plea, not a topic); a glossary phrase made of stopwords is kept.
             word = folded[start]
-            if end - start == 1 and (word in STOPWORDS or word in INTENT_WORDS or len(word) == 1):
+            if end - start == 1 and (
+                word in STOPWORDS
+                or word in INTENT_WORDS
+                or len(word) == 1
+                or (word in _INTENT_AFTER_WHAT and start and folded[start - 1] == "what")
+            ):
                 continue
             terms.append(term)
             spans.append((start, end))

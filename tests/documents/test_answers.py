@@ -142,6 +142,9 @@ def test_passage_by_id_is_none_for_ids_that_name_no_passage(desk: Desk, passage_
         # Two names joined by "and" stay two names; one capitalised word is no name.
         ("the Red Cross of Niger and Niger Basin Authority", ("RCN", "RCON", "NBA")),
         ("Gaya and Tanda are towns.", ()),
+        # Two letters are enough when they spell no word ("EU" does: "European Union").
+        ("The United Nations launched an appeal.", ("UN",)),
+        ("The European Union sent aid.", ()),
     ],
 )
 def test_acronyms(text: str, expected: tuple[str, ...]) -> None:
@@ -210,7 +213,13 @@ SECTIONS = (
     b"## Life in the sites\n\n"
     b"At the stadium, volunteers from the Red Cross of Niger run a kitchen for 2,500 people.\n\n"
     b"## Aid and money\n\n"
-    b"The government launched a flash appeal for 48 million dollars to cover six months.\n"
+    b"The government launched a flash appeal for 48 million dollars to cover six months.\n\n"
+    b"## Security\n\n"
+    b"Traders say the curfew in Gaya starts too early and keeps buyers away.\n\n"
+    b"The prefect imposed a curfew in Gaya from 7 p.m. to 6 a.m. until further notice.\n\n"
+    b"Thomas Reichlin, head of the ICRC delegation in Niamey, called for calm.\n\n"
+    b"## Schools\n\n"
+    b"About 6,700 pupils are out of school after 23 schools were turned into shelters.\n"
 )
 
 
@@ -231,6 +240,12 @@ SECTIONS = (
         ("who is the president of Niger", None),
         # "Ask for" phrases the question: the appeal's text need not say "ask".
         ("how much money does the flash appeal ask for", "48 million"),
+        # A time of day answers "what time": the passage that gives one wins.
+        ("what time does the curfew start", "7 p.m."),
+        # What is counted may be worded another way: students are counted as pupils.
+        ("how many students are out of school", "6,700"),
+        # The head the text names is the ICRC delegation's, not Dosso's.
+        ("who is the head of Dosso", None),
     ],
 )
 def test_passages_answer_from_their_own_words(
