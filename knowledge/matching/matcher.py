@@ -228,6 +228,7 @@ class Matcher:
         # Analysed facts recently scored, by index row. The index does not change under a
         # matcher (a refresh builds a new one), so entries never go stale.
         self._entries: OrderedDict[int, IndexedFact] = OrderedDict()
+        self._bridges: dict[str, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -433,21 +434,39 @@ class Matcher:
         )
         return _Query(tuple(slots.values()), analysis.intent, bindings, counted)
 
-    def _related(self, analysis: Analysis) -> dict[str, set[str]]:
+    def _related(self, analysis: Analysis) -> dict[str, frozenset[str]]:
         """The terms of the words general English relates to each single-word topic term of
         the query: WordNet's (``related_words``) and those of the same root (``relatives``:
         "treated" → treatment). Light words ("get", "take") relate to too much to be bridged,
         and a glossary concept's words are the glossary's to relate."""
         if not self.config.related_credit:
             return {}
-        found: dict[str, set[str]] = {}
+        found: dict[str, frozenset[str]] = {}
         for index, term in enumerate(analysis.terms):
             source = analysis.source(index)
-            if len(source) != 1 or stem(source[0]) in LIGHT_STEMS:
-                continue
-            for word in (*related_words(source[0]), *sorted(relatives(source[0]))):
-                found.setdefault(term, set()).update(self.analyzer.analyse_words([word]).terms)
+            if (
+                len(source) == 1
+                and term not in self._concepts
+                and (bridged := self._bridge(source[0]))
+            ):
+                found[term] = bridged
         return found
+
+    def _bridge(self, word: str) -> frozenset[str]:
+        """The terms of the words related to ``word`` (cached: the analyser never changes
+        under a matcher)."""
+        cached = self._bridges.get(word)
+        if cached is None:
+            if stem(word) in LIGHT_STEMS:
+                cached = frozenset()
+            else:
+                analyse = self.analyzer.analyse_words
+                kin = (*related_words(word), *sorted(relatives(word)))
+                cached = frozenset(t for w in kin for t in analyse([w]).terms)
+            if len(self._bridges) >= CACHED_ENTRIES:
+                self._bridges.clear()
+            self._bridges[word] = cached
+        return cached
 
     def _weight(self, df: int | None) -> float:
         # A word no fact contains may be a paraphrase as well as an unknown subject, so it
@@ -481,11 +500,13 @@ class Matcher:
             for row, weight in rows.items():
                 found[row] += weight
         # A related word brings in the facts that use it, at its discount: the only way in for
-        # a fact that words the question's topic its own way.
+        # a fact that words the question's topic its own way. The facts most about it are
+        # enough: one that only mentions it would not make the shortlist.
+        credit = self.config.related_credit
         for slot in query.slots:
             for term in slot.related:
-                for row, _ in self.index.postings(term, limit=cap):
-                    found[row] += slot.weight * self.config.related_credit
+                for row, _ in self.index.postings(term, limit=self.config.rerank):
+                    found[row] += slot.weight * credit
         return found
 
     def _rank(self, query: _Query) -> list[Scored]:
@@ -528,24 +549,27 @@ class Matcher:
         slots = query.slots
         # A word the entry's context holds (a passage's document title) is covered, though
         # not by the entry's own words, so it adds nothing to head coverage.
-        covered = frozenset(
-            slot.label for slot in slots if slot.terms & entry.terms or slot.context & entry.terms
-        )
-        # A word the entry lacks but words general English relates to it cover it in part.
-        related = frozenset(
-            slot.label for slot in slots if slot.label not in covered and slot.related & entry.terms
-        )
-        coverage = (
-            sum(slot.weight for slot in slots if slot.label in covered)
-            + config.related_credit * sum(slot.weight for slot in slots if slot.label in related)
-        ) / total
-        head_coverage = (
-            sum(slot.weight for slot in slots if slot.terms & entry.head)
-            + config.related_credit
-            * sum(
-                slot.weight for slot in slots if slot.label in related and slot.related & entry.head
-            )
-        ) / total
+        terms, head = entry.terms, entry.head
+        # One pass over the slots (this runs for every candidate of every question).
+        covered_list: list[str] = []
+        related_list: list[str] = []
+        coverage = head_coverage = 0.0
+        for slot in slots:
+            if slot.terms & terms or slot.context & terms:
+                covered_list.append(slot.label)
+                coverage += slot.weight
+                if slot.terms & head:
+                    head_coverage += slot.weight
+            elif slot.related and slot.related & terms:
+                # A word the entry lacks but a word general English relates to it covers it
+                # in part.
+                related_list.append(slot.label)
+                coverage += config.related_credit * slot.weight
+                if slot.related & head:
+                    head_coverage += config.related_credit * slot.weight
+        covered, related = frozenset(covered_list), frozenset(related_list)
+        coverage /= total
+        head_coverage /= total
         # A fact's answer and quotes say what it is about as well as its title and keys do,
         # if less surely: a moderator writes two keys, not twenty.
         head_coverage = max(head_coverage, config.body_as_head * coverage)
@@ -576,7 +600,11 @@ class Matcher:
             coverage,
             head_coverage,
             similarity,
-            tuple(slot.label for slot in slots if slot.label not in covered | related),
+            tuple(
+                slot.label
+                for slot in slots
+                if slot.label not in covered and slot.label not in related
+            ),
             self._content_coverage(slots, covered, related),
             _fits(query, entry, hard, self._rules_head(query, entry, covered))
             and not self._bound_elsewhere(query, entry),
