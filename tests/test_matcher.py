@@ -455,6 +455,13 @@ def test_a_word_the_store_knows_is_bridged_to_its_relatives_too(light: Matcher) 
     assert "treatment" in bridged["treat"] and "hurt" in bridged["wound"]
 
 
+def test_a_typo_reading_is_not_bridged(light: Matcher) -> None:
+    """A correction is a guess already: "lome" read as "lose" must not reach "loss"."""
+    analysis = light.analyzer.analyse("attack on lose")
+    assert "lose" in light._related(analysis, ["attack", "on", "lose"])
+    assert "lose" not in light._related(analysis, ["attack", "on", "lome"])
+
+
 @pytest.mark.parametrize(
     "query",
     [

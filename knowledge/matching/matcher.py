@@ -394,7 +394,7 @@ class Matcher:
                     alternatives[analysis.terms[-1]].update(
                         self.analyzer.analyse_words([word]).terms
                     )
-        bridged = self._related(analysis)
+        bridged = self._related(analysis, folded)
         df = self.index.df(
             [
                 *analysis.terms,
@@ -434,11 +434,14 @@ class Matcher:
         )
         return _Query(tuple(slots.values()), analysis.intent, bindings, counted)
 
-    def _related(self, analysis: Analysis) -> dict[str, frozenset[str]]:
+    def _related(
+        self, analysis: Analysis, typed: Sequence[str] | None = None
+    ) -> dict[str, frozenset[str]]:
         """The terms of the words general English relates to each single-word topic term of
         the query: WordNet's (``related_words``) and those of the same root (``relatives``:
         "treated" → treatment). Light words ("get", "take") relate to too much to be bridged,
-        and a glossary concept's words are the glossary's to relate."""
+        and a glossary concept's words are the glossary's to relate. Only words as ``typed``
+        are bridged: a typo's reading is a guess already ("lome" read as "lose" is no loss)."""
         if not self.config.related_credit:
             return {}
         found: dict[str, frozenset[str]] = {}
@@ -447,6 +450,7 @@ class Matcher:
             if (
                 len(source) == 1
                 and term not in self._concepts
+                and (typed is None or typed[analysis.spans[index][0]] == source[0])
                 and (bridged := self._bridge(source[0]))
             ):
                 found[term] = bridged
