@@ -90,6 +90,9 @@ CACHED_ENTRIES = 4096
 # How many equally close corrections a typo may stand for; the facts decide between them.
 MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
+# What an entry's text bears out (see :mod:`.evidence`): the terms after each of its numbers,
+# and each name's terms with its neighbours' terms.
+_Evidence = tuple[list[frozenset[str]], list[tuple[tuple[str, ...], tuple[str, ...]]]]
 _TEXT_HARD_INTENTS = _HARD_INTENTS | {"who"}
 
 
@@ -229,6 +232,7 @@ class Matcher:
         # matcher (a refresh builds a new one), so entries never go stale.
         self._entries: OrderedDict[int, IndexedFact] = OrderedDict()
         self._bridges: dict[str, frozenset[str]] = {}
+        self._evidence_cache: dict[str, _Evidence] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -617,31 +621,46 @@ class Matcher:
     def _kinds_in_text(self, query: _Query, text: str, kinds: frozenset[str]) -> frozenset[str]:
         """``kinds`` as the entry's own text bears them out (see :mod:`.evidence`): a count
         of what "how many" asks about, a name beside a word of a "who" question."""
-        analyse = self.analyzer.analyse_words
         counts = query.counted and "count" in query.intent and "count" in kinds
-        if counts and not any(
-            query.counted.intersection(analyse(w).terms) for w in after_numbers(text)
-        ):
+        who = "who" in query.intent and "who" not in kinds
+        if not (counts or who):
+            return kinds
+        numbers, names = self._evidence(text)
+        if counts and not any(query.counted.intersection(terms) for terms in numbers):
             kinds = kinds - {"count"}
-        if "who" in query.intent and "who" not in kinds:
+        if who:
             asked = frozenset(t for slot in query.slots if not slot.light for t in slot.terms)
-            if any(_names_whom(asked, analyse(name).terms, analyse(near).terms)
-                   for name, near in beside_names(text)):  # fmt: skip
+            if any(_names_whom(asked, name, near) for name, near in names):
                 kinds = kinds | {"who"}
         return kinds
+
+    def _evidence(self, text: str) -> _Evidence:
+        """The terms after each number in ``text`` and of each name with its neighbours:
+        worked out once per text, since the same entries come up question after question."""
+        found = self._evidence_cache.get(text)
+        if found is None:
+            analyse = self.analyzer.analyse_words
+            found = (
+                [frozenset(analyse(w).terms) for w in after_numbers(text)],
+                [(analyse(name).terms, analyse(near).terms) for name, near in beside_names(text)],
+            )
+            if len(self._evidence_cache) >= CACHED_ENTRIES:
+                self._evidence_cache.clear()
+            self._evidence_cache[text] = found
+        return found
 
     def _bound_elsewhere(self, query: _Query, entry: IndexedFact) -> bool:
         """Whether the entry's text gives the question's attribute to something else: "head
         of the ICRC delegation" in a report about Benin does not say who the "head of
         Benin" is. Judged only from text (``read_text``) and when the entity asked about is
         not in the entry's own words, only in its context."""
-        if not self.config.read_text or not query.bindings:
+        if not self.config.read_text:
             return False
+        unstated = [(a, b) for a, b in query.bindings if b not in entry.head]
+        if not unstated:
+            return False  # the usual case: the text's own words name the entity
         stated = self.analyzer.analyse(entry.title).bindings
-        return any(
-            b not in entry.head and any(x == a and y != b for x, y in stated)
-            for a, b in query.bindings
-        )
+        return any(x == a and y != b for a, b in unstated for x, y in stated)
 
     def _rules_head(
         self, query: _Query, entry: IndexedFact, covered: frozenset[str]
