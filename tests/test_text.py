@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.matching.text import Analyzer, fold, intent_of, stem, words
+from knowledge.matching.text import LIGHT_STEMS, Analyzer, fold, intent_of, stem, words
 from knowledge.models import Glossary
 
 GLOSSARY = Glossary(
@@ -149,6 +149,32 @@ def test_intent_words_set_intent_and_leave_the_terms(
     """Words like "date" or "number" ask for a kind of answer; they are not topics."""
     analysis = Analyzer(GLOSSARY).analyse(text)
     assert (analysis.intent, analysis.terms) == (intent, terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # Chat fillers are no topic: what is left is what the question is about.
+        ("tl;dr on the blockade", ("blockad",)),
+        ("is jnim actually gonna attack or nah", ("jnim", "attack")),
+        ("how many ppl live in kayes approx", ("ppl", "live", "kay")),
+        ("what time does the curfew start", ("curfew", "start")),  # "what time" asks when
+        ("waiting times at petrol stations", ("wait", "time", "petrol", "station")),
+    ],
+)
+def test_function_words_and_chat_fillers_are_no_terms(text: str, terms: tuple[str, ...]) -> None:
+    """Stopwords, chat fillers and a question's "what time" leave the topic's terms."""
+    assert Analyzer(Glossary()).analyse(text).terms == terms
+
+
+@pytest.mark.parametrize(
+    ("text", "light"),
+    [("the guys running jnim", "guy"), ("folks waiting", "folk"), ("has goita stepped down", None)],
+)
+def test_people_words_are_light(text: str, light: str | None) -> None:
+    """ "Guys" and "folks" phrase a question as "people" does; "stepped down" is a topic."""
+    found = {t for t in Analyzer(Glossary()).analyse(text).terms if t in LIGHT_STEMS}
+    assert found == ({light} if light else set())
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,9 @@ STOPWORDS = frozenset(
     any anything something thing things get got go going gone there's is it's whats im
     currently current latest right now today still really much many
     hi hello hey thanks thank thx cheers help bye yes yeah
+    tl dr tldr nah nope yep yup lol btw tbh imo fyi u ur ya gonna wanna gotta kinda sorta
+    basically actually seriously literally honestly roughly approx approximately anyway
+    wise
     isnt arent wasnt werent doesnt dont didnt hasnt havent hadnt cant couldnt wont wouldnt
     shouldnt youre theyre thats hows whens wheres whys whos ive id lets
     """.split()
@@ -64,6 +67,8 @@ LIGHT_WORDS = frozenset(
     """
     conduct conducted launch launched mount mounted perform performed stage staged undertake
     undertaken man men person persons people anyone anybody everyone everybody someone somebody
+    guy guys folk folks ppl stuff whole might goes better worse luck called
+    bring bringing brings talk talking regular
     able accept actually add affect again ago allow allowed almost already among amount another ask
     begin began begun start started
     appear apply around away back bad become became believe best better big
