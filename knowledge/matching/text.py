@@ -70,7 +70,7 @@ LIGHT_WORDS = frozenset(
     guy guys folk folks ppl stuff whole might goes better worse luck called
     bring bringing brings talk talking regular
     able accept actually add affect again ago allow allowed almost already among amount another ask
-    begin began begun start started
+    begin began begun start started stand stands
     appear apply around away back bad become became believe best better big
     both bring brought build built buy bought call came can care carry carried case
     certain choose clear close come comes coming common consider continue could
