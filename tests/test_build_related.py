@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.matching.text import STOPWORDS
+
 _TOOL = Path(__file__).resolve().parent.parent / "tools" / "build_related.py"
 _spec = importlib.util.spec_from_file_location("build_related", _TOOL)
 assert _spec is not None and _spec.loader is not None
@@ -104,6 +106,17 @@ def test_main_writes_a_table_the_matcher_reads(tmp_path: Path) -> None:
     assert lines[0].startswith("# Built by tools/build_related.py from WordNet 3.0")
     rows = dict(line.split("\t") for line in lines[1:])
     assert rows["petrol"].split() == ["fuel", "gasoline"]  # the most common first
+
+
+def test_shipped_table_links_no_function_words() -> None:
+    """The table was built with today's stopwords: a word the analyser drops is never linked
+    (rebuild it with tools/build_related.py after changing STOPWORDS)."""
+    text = Path(build_related.OUT).read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    assert len(rows) > 15_000
+    assert not [
+        form for form, others in rows if form in STOPWORDS or STOPWORDS & set(others.split())
+    ]
 
 
 def test_shipped_table_is_the_one_the_package_reads() -> None:
