@@ -61,7 +61,6 @@ _LEX_ID_RE = re.compile(r"\(.*\)\Z")
 
 @dataclass(frozen=True, slots=True)
 class Synset:
-    pos: str
     lexfile: str
     lemmas: tuple[str, ...]
     # (symbol, target offset, target pos, source word number, target word number)
@@ -73,10 +72,14 @@ class Synset:
         return sum(1 for pointer in self.pointers if pointer[0] in ("~", "~i"))
 
 
-def _read_synsets(folder: Path) -> tuple[dict[tuple[str, str], Synset], dict[str, int]]:
-    """Every synset by (pos, offset), and each (lemma, pos, offset)'s sense key stem."""
+Sense = tuple[str, str, str]
+"""(lemma, part of speech, synset offset): one sense of one word."""
+
+
+def _read_synsets(folder: Path) -> tuple[dict[tuple[str, str], Synset], dict[Sense, int]]:
+    """Every synset by (pos, offset), and how often each sense is used in the tagged corpus."""
     synsets: dict[tuple[str, str], Synset] = {}
-    keys: dict[str, int] = {}
+    uses: dict[Sense, int] = {}
     counts = _read_counts(folder)
     for pos, name in _POS.items():
         with open(folder / f"data.{name}", encoding="latin-1") as lines:
@@ -93,7 +96,7 @@ def _read_synsets(folder: Path) -> tuple[dict[tuple[str, str], Synset], dict[str
                     lemmas.append(lemma)
                     # The sense key without its satellite head: enough to find its count.
                     key = f"{lemma}%{_SS_TYPE[ss_type]}:{lexfile}:{lex_id:02d}"
-                    keys[f"{lemma} {pos} {offset}"] = counts.get(key, 0)
+                    uses[lemma, pos, offset] = counts.get(key, 0)
                 k = 4 + 2 * n
                 pointers = []
                 for _ in range(int(fields[k])):
@@ -108,8 +111,8 @@ def _read_synsets(folder: Path) -> tuple[dict[tuple[str, str], Synset], dict[str
                             int(words[2:], 16),
                         )
                     )
-                synsets[pos, offset] = Synset(pos, lexfile, tuple(lemmas), tuple(pointers))
-    return synsets, keys
+                synsets[pos, offset] = Synset(lexfile, tuple(lemmas), tuple(pointers))
+    return synsets, uses
 
 
 def _read_counts(folder: Path) -> dict[str, int]:
@@ -179,16 +182,16 @@ def _regular_forms(word: str, pos: str) -> set[str]:
 
 def build(folder: Path) -> dict[str, list[str]]:
     """The related words of every usable English word form."""
-    synsets, tags = _read_synsets(folder)
+    synsets, uses = _read_synsets(folder)
     senses = _read_senses(folder)
 
     @cache
     def main_senses(lemma: str, pos: str, share: float = SHARE) -> list[str]:
         offsets = senses.get((lemma, pos), [])
-        counts = [tags.get(f"{lemma} {pos} {offset}", 0) for offset in offsets]
+        counts = [uses.get((lemma, pos, offset), 0) for offset in offsets]
         total = sum(counts)
         if not total:
-            # No tagged use: trust the first sense only of a word with few.
+            # No tagged use: trust the senses of a word that has at most two.
             return offsets if len(offsets) <= 2 else []
         return [o for o, c in zip(offsets, counts, strict=True) if c >= share * total]
 
@@ -231,16 +234,16 @@ def build(folder: Path) -> dict[str, list[str]]:
             continue
         own_stem = stem(lemma)
         words = {w for w in related.get((lemma, pos), ()) if stem(w) != own_stem}
-        uses = sum(tags.get(f"{lemma} {pos} {offset}", 0) for offset in senses[lemma, pos])
+        used = sum(uses.get((lemma, pos, offset), 0) for offset in senses[lemma, pos])
         for form in {lemma, *_regular_forms(lemma, pos), *exceptions[pos].get(lemma, ())}:
             if form.isascii() and form.isalpha():
-                readings[form].append((uses, words))
+                readings[form].append((used, words))
     table: dict[str, list[str]] = {}
     for form, found in sorted(readings.items()):
         # A form is read as its parts of speech that people mostly use: "leads" is the verb
         # far more than the noun (an advantage), so only the verb's words are linked.
-        most = max(uses for uses, _ in found)
-        words = set().union(*(w for uses, w in found if uses >= READING_SHARE * most))
+        most = max(used for used, _ in found)
+        words = set().union(*(w for used, w in found if used >= READING_SHARE * most))
         if words:
             ranked = sorted(words, key=lambda w: (-english_frequency(w), w))[:MAX_RELATED]
             # An irregular plural does not stem to its singular ("children", "child"): it is

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from heapq import nlargest
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -94,6 +95,7 @@ _HARD_INTENTS = frozenset({"count", "when"})
 # and each name's terms with its neighbours' terms.
 _Evidence = tuple[list[frozenset[str]], list[tuple[tuple[str, ...], tuple[str, ...]]]]
 _TEXT_HARD_INTENTS = _HARD_INTENTS | {"who"}
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,20 +463,15 @@ class Matcher:
         return found
 
     def _bridge(self, word: str) -> frozenset[str]:
-        """The terms of the words related to ``word`` (cached: the analyser never changes
-        under a matcher)."""
-        cached = self._bridges.get(word)
-        if cached is None:
-            if stem(word) in LIGHT_STEMS:
-                cached = frozenset()
-            else:
-                analyse = self.analyzer.analyse_words
-                kin = (*related_words(word), *sorted(relatives(word)))
-                cached = frozenset(t for w in kin for t in analyse([w]).terms)
-            if len(self._bridges) >= CACHED_ENTRIES:
-                self._bridges.clear()
-            self._bridges[word] = cached
-        return cached
+        """The terms of the words related to ``word``, worked out once per word."""
+        if stem(word) in LIGHT_STEMS:
+            return frozenset()
+
+        def terms() -> frozenset[str]:
+            kin = (*related_words(word), *sorted(relatives(word)))
+            return frozenset(t for w in kin for t in self.analyzer.analyse_words([w]).terms)
+
+        return _remembered(self._bridges, word, terms)
 
     def _weight(self, df: int | None) -> float:
         # A word no fact contains may be a paraphrase as well as an unknown subject, so it
@@ -637,17 +634,15 @@ class Matcher:
     def _evidence(self, text: str) -> _Evidence:
         """The terms after each number in ``text`` and of each name with its neighbours:
         worked out once per text, since the same entries come up question after question."""
-        found = self._evidence_cache.get(text)
-        if found is None:
-            analyse = self.analyzer.analyse_words
-            found = (
+        analyse = self.analyzer.analyse_words
+
+        def evidence() -> _Evidence:
+            return (
                 [frozenset(analyse(w).terms) for w in after_numbers(text)],
                 [(analyse(name).terms, analyse(near).terms) for name, near in beside_names(text)],
             )
-            if len(self._evidence_cache) >= CACHED_ENTRIES:
-                self._evidence_cache.clear()
-            self._evidence_cache[text] = found
-        return found
+
+        return _remembered(self._evidence_cache, text, evidence)
 
     def _bound_elsewhere(self, query: _Query, entry: IndexedFact) -> bool:
         """Whether the entry's text gives the question's attribute to something else: "head
@@ -718,6 +713,17 @@ class Matcher:
             return Answer(query, "answered", round(top.score, 1), fact, alternatives)
         best = ranked[0].score if ranked else 0.0
         return Answer(query, "no_match", round(best, 1), None, alternatives)
+
+
+def _remembered(cache: dict[str, _T], key: str, make: Callable[[], _T]) -> _T:
+    """``cache[key]``, made on first use; the cache is emptied when it holds
+    :data:`CACHED_ENTRIES` (its values never go stale: a matcher's analyser never changes)."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= CACHED_ENTRIES:
+            cache.clear()
+        found = cache[key] = make()
+    return found
 
 
 def _names_whom(asked: frozenset[str], name: Sequence[str], near: Sequence[str]) -> bool:

@@ -67,8 +67,8 @@ LIGHT_WORDS = frozenset(
     """
     conduct conducted launch launched mount mounted perform performed stage staged undertake
     undertaken man men person persons people anyone anybody everyone everybody someone somebody
-    guy guys folk folks ppl stuff whole might goes better worse luck called
-    bring bringing brings talk talking regular
+    guy guys folk folks ppl stuff whole might goes worse luck called
+    bringing brings talk talking regular
     able accept actually add affect again ago allow allowed almost already among amount another ask
     begin began begun start started stand stands
     appear apply around away back bad become became believe best better big
