@@ -18,12 +18,13 @@ from types import TracebackType
 from typing import Protocol, TypeVar
 
 from knowledge.curation.curator import Curator
+from knowledge.desk import Asked
 from knowledge.digest.gaps import Asker, GapReport
 from knowledge.digest.jobs import guild_gaps
 from knowledge.documents.answers import PassageHit
 from knowledge.documents.models import DocumentMeta, DocumentVersion, ReadText
 from knowledge.documents.promote import propose
-from knowledge.models import Alternative, Answer, DigestSettings, Fact
+from knowledge.models import Alternative, Answer, DigestSettings, Fact, Pick
 from knowledge.store.documents import DocumentStore, IngestResult
 from knowledge.store.facts import FactStore
 
@@ -56,6 +57,15 @@ class DeskAPI(Protocol):
         channel_id: int | None = None,
         log: bool = True,
     ) -> tuple[Answer, PassageHit | None]: ...
+
+    def respond(
+        self,
+        query: str,
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        log: bool = True,
+    ) -> Asked: ...
 
     def passage_for(self, answer: Answer) -> PassageHit | None: ...
 
@@ -151,10 +161,35 @@ class AsyncDesk:
     ) -> tuple[Answer, PassageHit | None, date]:
         """:meth:`ask`, the unreviewed passage that answers what no fact does (if one does),
         and the desk's today (to judge staleness), in one trip to the thread."""
+        asked, today = await self.respond(query, guild_id=guild_id, channel_id=channel_id)
+        return asked.answer, asked.passage, today
 
-        def call(desk: DeskAPI) -> tuple[Answer, PassageHit | None, date]:
-            answer, hit = desk.answer(query, guild_id=guild_id, channel_id=channel_id)
-            return answer, hit, desk.today()
+    async def respond(
+        self, query: str, *, guild_id: int | None, channel_id: int | None
+    ) -> tuple[Asked, date]:
+        """:meth:`ask_dated` as one :class:`~knowledge.desk.Asked`, which also carries the
+        question's id in the query log (for the "did you mean" buttons), and today."""
+        return await self.run(
+            lambda d: (d.respond(query, guild_id=guild_id, channel_id=channel_id), d.today()),
+            shed=True,
+        )
+
+    async def pick_suggestion(
+        self, fact_id: str, *, query_id: int | None, user_id: int, guild_id: int | None
+    ) -> tuple[Fact, date]:
+        """The fact a "did you mean" click shows, and today, in one trip to the thread.
+
+        With ``query_id`` (the asker's own click on the suggestions of that logged question)
+        the pick is recorded too: the asker said the fact answers the question. A pick the
+        store refuses (not a miss of this server, a retired fact) or cannot take at once
+        (another process is writing) is left out; the click shows the fact all the same.
+        """
+
+        def call(desk: DeskAPI) -> tuple[Fact, date]:
+            fact = desk.fact(fact_id)
+            if query_id is not None and guild_id is not None:
+                desk.store.picks.record(query_id, fact.id, user_id, guild_id=guild_id)
+            return fact, desk.today()
 
         return await self.run(call, shed=True)
 
@@ -226,6 +261,10 @@ class AsyncDesk:
     async def digest_settings(self, guild_id: int) -> DigestSettings | None:
         """The server's digest settings, or ``None`` if it never set one up."""
         return await self.run(lambda d: d.store.digests.settings(guild_id))
+
+    async def pick(self, query_id: int, fact_id: str) -> Pick | None:
+        """The pick of ``fact_id`` for logged question ``query_id``, if there was one."""
+        return await self.run(lambda d: d.store.picks.get(query_id, fact_id))
 
     async def gap_report(self, guild_id: int, now: datetime, days: int) -> GapReport:
         """The server's questions without an answer over the ``days`` days up to ``now``."""

@@ -207,6 +207,30 @@ def cmd_revert(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace, out: TextIO) -> int:
+    """Show the question keys suggested for a fact from its own words; --accept adds them
+    (one revision)."""
+    desk = _desk(args)
+    try:
+        curator = _curator(desk)
+        suggested = curator.suggested_keys(args.id)
+        if not suggested:
+            print(f"{args.id}: no question keys to suggest", file=out)
+            return 0
+        if not args.accept:
+            print(sources_cli.suggested_keys_text(suggested), file=out)
+            print(f"Add them with: sitrep keys {args.id} --accept", file=out)
+            return 0
+        outcome = curator.add_keys(args.id, suggested, reason=args.reason or "suggested keys")
+    finally:
+        desk.close()
+    if outcome.revision is None:
+        print(f"{args.id}: nothing to add (the keys are taken or the fact is full)", file=out)
+    else:
+        print(revision_to_text(outcome.revision), file=out)
+    return 0
+
+
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """Import one fact file: checked whole first, then all of it or nothing."""
     try:
@@ -372,11 +396,15 @@ def _add_fact_files(add: Add) -> None:
 
 
 def _add_moderation(add: Add) -> None:
-    """history, revert, import: moderators' actions from the terminal."""
+    """history, revert, keys, import: moderators' actions from the terminal."""
     add("history", cmd_history).add_argument("id", help="the fact's id")
     p = add("revert", cmd_revert)
     p.add_argument("id", help="the fact's id")
     p.add_argument("rev", type=int, help="the revision whose state to bring back")
+    p.add_argument("--reason", default="", help="why (kept with the revision)")
+    p = add("keys", cmd_keys)
+    p.add_argument("id", help="the fact's id")
+    p.add_argument("--accept", action="store_true", help="add the suggested keys to the fact")
     p.add_argument("--reason", default="", help="why (kept with the revision)")
     p = add("import", cmd_import)
     p.add_argument("file", type=Path, help="a fact file (TOML), e.g. from /fact export")

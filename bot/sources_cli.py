@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +16,7 @@ from knowledge.documents.errors import DocumentError, DuplicateDocument
 from knowledge.documents.meta import document_meta
 from knowledge.documents.promote import propose
 from knowledge.documents.read import MAX_BYTES, read_capped, read_text
+from knowledge.matching.questions import question_forms
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 # Past this many files, or this many bytes in all, ingest shows a progress bar on a terminal.
@@ -110,18 +111,36 @@ def cmd_remove_source(args: argparse.Namespace, out: TextIO, desk: Desk) -> int:
 
 
 def cmd_promote(args: argparse.Namespace, out: TextIO, desk: Desk) -> int:
-    """Propose a fact from a document's passage (by offsets); --save adds it."""
+    """Propose a fact from a document's passage (by offsets), with suggested question keys;
+    --save adds it, --accept-keys with the suggested keys among its keys."""
     passage, meta, text = desk.documents.passage(args.document, args.start, args.end)
     fact = propose(passage, meta, text, today=desk.today())
     if args.id:
         fact = replace(fact, id=args.id)
+    suggested = question_forms(fact)
+    if args.accept_keys:
+        fact = replace(fact, keys=(*fact.keys, *suggested))
     if not args.save:
         print(fact_to_toml([fact]), file=out, end="")
+        if suggested and not args.accept_keys:
+            print(suggested_keys_text(suggested, comment=True), file=out)
         print("# Edit as needed, then add it with: sitrep import FILE", file=out)
         return 0
     saved = desk.store.add(fact, actor=_actor(), reason=f"promoted from {passage.id}")
     print(f"added fact {saved.id!r} (rev {saved.rev}) from {passage.id}", file=out)
+    if suggested and not args.accept_keys:
+        print(suggested_keys_text(suggested), file=out)
+        print(f"Add them with: sitrep keys {saved.id} --accept", file=out)
     return 0
+
+
+def suggested_keys_text(keys: Sequence[str], *, comment: bool = False) -> str:
+    """The "Suggested question keys" list as the terminal shows it (as TOML comments under
+    a proposed fact, with ``comment``)."""
+    mark = "# " if comment else ""
+    lines = [f"{mark}Suggested question keys (derived from the fact's words, not yet keys):"]
+    lines += [f"{mark}  {key}" for key in keys]
+    return "\n".join(lines)
 
 
 def add_commands(
@@ -146,3 +165,8 @@ def add_commands(
     p.add_argument("end", type=int, help="the passage's end offset")
     p.add_argument("--id", help="the new fact's id (default: from its title)")
     p.add_argument("--save", action="store_true", help="add the fact instead of printing it")
+    p.add_argument(
+        "--accept-keys",
+        action="store_true",
+        help="add the suggested question keys to the fact's keys",
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,6 +33,17 @@ from .store.backup import backup_before_migration
 from .store.db import no_wait, open_db, utc_now
 from .store.documents import DocumentStore
 from .store.facts import FactStore
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question answered: the verdict, the passage that answered what no fact did (if
+    one did), and the question's id in the query log (``None`` when it was not logged, or
+    was held back because another process was writing)."""
+
+    answer: Answer
+    passage: PassageHit | None = None
+    query_id: int | None = None
 
 
 class Desk:
@@ -151,11 +163,27 @@ class Desk:
 
         A query with any content is logged once, after the passage check, so that one a
         passage answered is logged as such (status "passage") and not as a gap."""
+        asked = self.respond(query, guild_id=guild_id, channel_id=channel_id, log=log)
+        return asked.answer, asked.passage
+
+    def respond(
+        self,
+        query: str,
+        *,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        log: bool = True,
+    ) -> Asked:
+        """:meth:`answer`, with the query log's id for the question (``None`` if it was not
+        logged, or not yet), so that a later "did you mean" pick can name it."""
         answer = self.matcher.ask(query)
         hit = self.passage_for(answer)
+        query_id = None
         if log and words(query):
-            self.store.queries.log(answer, passage=hit, guild_id=guild_id, channel_id=channel_id)
-        return answer, hit
+            query_id = self.store.queries.log(
+                answer, passage=hit, guild_id=guild_id, channel_id=channel_id
+            )
+        return Asked(answer, hit, query_id)
 
     @property
     def passage_matcher(self) -> PassageMatcher:

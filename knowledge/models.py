@@ -150,6 +150,24 @@ class QueryRecord:
     passage_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A "did you mean" pick: a question logged without an answer, and the fact its asker
+    then chose from the suggestions, as the question's answer in their view.
+
+    ``query`` is the question's text as asked (copied from the query log, row ``query_id``).
+    Never who picked: ``picker`` is a keyed hash that only tells different people apart.
+    """
+
+    id: int
+    at: datetime
+    query_id: int
+    query: str
+    fact_id: str
+    guild_id: int | None = None
+    picker: str = ""
+
+
 # --- digests, feedback ---------------------------------------------------------------------
 
 DigestSchedule = Literal["daily", "weekly"]
@@ -212,8 +230,9 @@ class DigestInputs:
 
     ``facts`` holds every fact, retired ones included (for titles), and ``documents`` the
     current version of every ingested document, removed ones included (for the titles of
-    the passages that answered); ``revisions``, ``queries``, ``feedback`` and ``ingested``
-    (the document versions ingested) only what happened inside the window.
+    the passages that answered); ``revisions``, ``queries``, ``feedback``, ``ingested``
+    (the document versions ingested) and ``picks`` (of "did you mean" suggestions) only what
+    happened inside the window.
     """
 
     facts: tuple[Fact, ...]
@@ -222,3 +241,4 @@ class DigestInputs:
     feedback: tuple[FeedbackCount, ...] = ()
     documents: tuple[DocumentVersion, ...] = ()
     ingested: tuple[DocumentVersion, ...] = ()
+    picks: tuple[Pick, ...] = ()

@@ -14,7 +14,7 @@ from bot.async_store import AsyncDesk
 from bot.cli import main
 from bot.paths import BUNDLED_SEEDS
 from knowledge.desk import open_desk
-from knowledge.digest.content import PASSAGES_TITLE
+from knowledge.digest.content import PASSAGES_TITLE, PICKED_TITLE
 from knowledge.models import Answer
 from knowledge.store.db import open_db
 from knowledge.store.facts import FactStore
@@ -165,3 +165,20 @@ def test_questions_logged_before_the_upgrade_still_count(db: Path) -> None:
     code, out = run(db, "digest", "--preview", "--since", "2000-01-01")
     assert code == 0 and "(1 unanswered)" in out.splitlines()[1]
     assert PASSAGES_TITLE not in out
+
+
+async def test_a_pick_shows_in_the_preview(db: Path) -> None:
+    """A question asked in the bot and then picked for from the suggestions shows under
+    its own heading, with the fact picked, and not among the unanswered questions."""
+    run(db, "topics")
+    async with AsyncDesk(lambda: open_desk(db, BUNDLED_SEEDS)) as store:
+        asked, _ = await store.respond("wagner losses", guild_id=1, channel_id=2)
+        await store.pick_suggestion(
+            "tinzawaten-2024", query_id=asked.query_id, user_id=7, guild_id=1
+        )
+    code, out = run(db, "digest", "--preview", "--since", "2000-01-01", "--guild", "1")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[lines.index(PICKED_TITLE) + 1].startswith("  - “wagner losses”: once; picked ")
+    assert lines[lines.index(PICKED_TITLE) + 1].endswith("(tinzawaten-2024)")
+    assert "Unanswered questions" not in lines

@@ -165,3 +165,23 @@ def test_a_key_another_fact_owns_is_refused_with_its_line(
         err = capsys.readouterr().err
         assert code == 1
         assert f"{path}:7: fact 'clash-test' field 'keys[1]': key 'who leads JNIM'" in err
+
+
+def test_keys_shows_then_accepts_suggested_keys(db: Path) -> None:
+    """`sitrep keys ID` lists the suggestions; --accept adds them in one revision by the
+    terminal's user; a second --accept has nothing left to add."""
+    fact, key = "tinzawaten-2024", "what happened in Tinzawaten"
+    code, out = run(db, "keys", fact)
+    assert code == 0 and "Suggested question keys" in out and f"  {key}" in out
+    assert f"sitrep keys {fact} --accept" in out
+    code, out = run(db, "keys", fact, "--accept", "--reason", "from the brief")
+    assert code == 0 and f"+ {key}" in out and me() in out and "from the brief" in out
+    conn = open_db(db)
+    assert key in FactStore(conn).get(fact).keys
+    conn.close()
+    assert "no question keys to suggest" in run(db, "keys", fact, "--accept")[1]
+
+
+def test_keys_of_an_unknown_fact_fails(db: Path) -> None:
+    """An unknown id is an error, as for every command."""
+    assert run(db, "keys", "no-such-fact")[0] != 0

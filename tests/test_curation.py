@@ -177,6 +177,31 @@ def test_action_that_changes_nothing_has_no_revision(mod: Curator) -> None:
     assert not mod.add_key("kayes", "KAYES blockade").changed
 
 
+@pytest.mark.parametrize(
+    ("case", "retire", "question", "changed"),
+    [
+        ("an active fact takes the question", False, "Kayes siege", True),
+        ("a key it has changes nothing", False, "kayes BLOCKADE", False),
+        ("a retired fact is left as it is", True, "Kayes siege", False),
+    ],
+)
+def test_add_asked_key(
+    mod: Curator, store: FactStore, case: str, retire: bool, question: str, changed: bool
+) -> None:
+    """A question people asked becomes a key of an active fact, with the reason given; a
+    retired fact gets none and says so by its status."""
+    if retire:
+        store.retire("kayes", actor="seed")
+    outcome = mod.add_asked_key("kayes", question, reason="picked from the suggestions 2 time(s)")
+    assert outcome.changed is changed, case
+    assert outcome.fact.status == ("retired" if retire else "active")
+    assert ("Kayes siege" in store.get("kayes").keys) is changed
+    if changed:
+        assert outcome.revision is not None
+        assert outcome.revision.reason == "picked from the suggestions 2 time(s)"
+        assert outcome.revision.actor == mod.actor
+
+
 def test_key_conflict_names_the_other_fact(mod: Curator) -> None:
     """A key owned by another fact is refused, naming that fact."""
     with pytest.raises(KeyConflict) as caught:
@@ -367,3 +392,67 @@ def test_good_answers_round_trip_unchanged(mod: Curator, store: FactStore, answe
     name, text = mod.export()
     plan = mod.plan_import(text.encode(), name)
     assert "kayes" in plan.report.unchanged
+
+
+# --- suggested question keys --------------------------------------------------------------------
+
+
+def test_suggested_keys_are_new_question_forms(mod: Curator) -> None:
+    """Suggestions are derived from the fact's words and are none of its keys yet."""
+    suggested = mod.suggested_keys("kayes")
+    assert "what is the population of Kayes" in suggested
+    assert not {k.casefold() for k in suggested} & {k.casefold() for k in FACTS[2].keys}
+
+
+@pytest.mark.parametrize("change", ["retire", "lock"])
+def test_no_suggestions_for_a_fact_that_takes_no_keys(
+    mod: Curator, store: FactStore, change: str
+) -> None:
+    """A retired or locked fact is offered no keys."""
+    getattr(store, change)("kayes", actor="seed")
+    assert mod.suggested_keys("kayes") == ()
+
+
+def test_add_keys_is_one_revision(mod: Curator, store: FactStore) -> None:
+    """Accepted keys are added together, in one revision by the moderator, with the reason."""
+    before = store.get("kayes")
+    outcome = mod.add_keys("kayes", ["what is Kayes", "  how many people live in  Kayes "],
+                           reason="suggested keys")  # fmt: skip
+    assert outcome.revision is not None
+    assert outcome.revision.actor == mod.actor and outcome.revision.reason == "suggested keys"
+    assert outcome.fact.rev == before.rev + 1
+    assert outcome.fact.keys == (*before.keys, "what is Kayes", "how many people live in Kayes")
+
+
+def test_add_keys_skips_what_it_cannot_add(mod: Curator, store: FactStore) -> None:
+    """A key the fact has, or another fact owns, is left out; the rest are added."""
+    outcome = mod.add_keys("kayes", ["KAYES BLOCKADE", "who leads jnim", "Kayes city"])
+    assert outcome.fact.keys[-1] == "Kayes city"
+    assert "who leads jnim" not in outcome.fact.keys
+    assert store.get("jnim-leadership").keys[0] == "who leads JNIM"
+
+
+@pytest.mark.parametrize("keys", [[], ["Kayes blockade"], ["who leads JNIM"], ["  "]])
+def test_add_keys_with_nothing_to_add_changes_nothing(
+    mod: Curator, store: FactStore, keys: list[str]
+) -> None:
+    """Nothing new to add: no revision."""
+    rev = store.get("kayes").rev
+    outcome = mod.add_keys("kayes", keys)
+    assert outcome.revision is None and outcome.fact.rev == rev
+
+
+def test_add_keys_refuses_a_locked_fact(mod: Curator, store: FactStore) -> None:
+    """A locked fact refuses the keys, as any change."""
+    store.lock("kayes", actor="seed")
+    with pytest.raises(FactLocked):
+        mod.add_keys("kayes", ["what is Kayes"])
+
+
+def test_suggested_keys_leave_out_keys_of_other_facts(mod: Curator, store: FactStore) -> None:
+    """A derived form that is another fact's key is not offered."""
+    mod.add_key("jnim-strength", "what is the population of Kayes")
+    assert "what is the population of Kayes" not in mod.suggested_keys("kayes")
+    assert store.key_owners(["What is the population of  kayes", "nobody's key"]) == {
+        "What is the population of  kayes": "jnim-strength"
+    }

@@ -235,3 +235,24 @@ def test_answer_without_log_or_content_logs_nothing(reported: Desk, query: str) 
     if not query.strip("? "):
         reported.answer(query)
     assert reported.store.queries.records() == []
+
+
+def test_respond_gives_the_logged_questions_id(desk: Desk, tmp_path: Path) -> None:
+    """respond() is answer() with the query log's id of the question (for a later "did you
+    mean" pick); none when not logged, or held back behind another process's write lock."""
+    first = desk.respond("who leads Boko Haram", guild_id=1, channel_id=2)
+    assert first.answer.status == "no_match" and first.passage is None
+    (record,) = desk.store.queries.records()
+    assert first.query_id == record.id
+    assert desk.respond("who leads JNIM", log=False).query_id is None
+    assert desk.respond("?!", guild_id=1).query_id is None  # no words: never logged
+    other = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert desk.respond("who leads Boko Haram", guild_id=1).query_id is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    later = desk.respond("exchange rate", guild_id=1)
+    assert later.query_id == max(r.id for r in desk.store.queries.records())
+    assert len(desk.store.queries.records()) == 3  # the held-back one was written first

@@ -14,6 +14,7 @@ from knowledge.digest.content import (
     MAX_LINE,
     MAX_LINES,
     PASSAGES_TITLE,
+    PICKED_TITLE,
     Digest,
     FactChange,
     NewDocument,
@@ -24,7 +25,7 @@ from knowledge.digest.content import (
     passage_answers,
     render_digest_text,
 )
-from knowledge.digest.gaps import FactFeedback, Gap
+from knowledge.digest.gaps import FactFeedback, Gap, PickedQuestion
 from knowledge.digest.schedule import (
     MAX_CATCH_UP,
     Period,
@@ -469,6 +470,53 @@ def test_closed_gap_leaves_the_digest(store: FactStore) -> None:
     store.add_key(POPULATION.id, "Togo population", actor="mod")
     texts = [g.text for g in digest_of(store).unanswered]
     assert texts == ["exchange rate"]
+
+
+def picked_for(store: FactStore, clock: Clock, query: str, fact_id: str) -> None:
+    """The asker of the logged ``query`` picks ``fact_id`` from its suggestions, in the window."""
+    logged = next(r for r in store.queries.records() if r.query == query)
+    clock.now = SINCE + timedelta(hours=2)
+    assert store.picks.record(logged.id, fact_id, 7, guild_id=1)
+
+
+def test_picked_questions_are_proposed_keys(store: FactStore, clock: Clock) -> None:
+    """A question asked and then picked for is listed with the fact picked, as a key to add,
+    and no longer among the unanswered questions; the summary still counts it unanswered."""
+    picked_for(store, clock, "Togo population", POPULATION.id)
+    digest = digest_of(store)
+    assert [(p.text, p.fact_id, p.count) for p in digest.picked] == [
+        ("Togo population", POPULATION.id, 1)
+    ]
+    assert [g.text for g in digest.unanswered] == ["exchange rate"]
+    assert digest.unanswered_count == 4
+    sections = {s["title"]: s["lines"] for s in digest_to_dict(digest)["sections"]}
+    assert sections[PICKED_TITLE] == [
+        f"“Togo population”: once; picked {POPULATION.title} ({POPULATION.id})"
+    ]
+    assert "Unanswered questions" in sections
+    store.add_key(POPULATION.id, "Togo population", actor="mod")
+    assert digest_of(store).picked == ()
+
+
+def test_a_pick_alone_makes_a_digest(store: FactStore, clock: Clock) -> None:
+    """A window with only a pick in it is not empty."""
+    picked_for(store, clock, "Togo population", POPULATION.id)
+    inputs = store.digests.inputs(SINCE, UNTIL, guild_id=1)
+    only = DigestInputs(facts=inputs.facts, queries=inputs.queries, picks=inputs.picks)
+    digest = build_digest(only, since=SINCE, until=UNTIL, today=date(2026, 3, 2))
+    assert digest.picked and not digest.is_empty
+    assert not build_digest(
+        DigestInputs(facts=inputs.facts), since=SINCE, until=UNTIL, today=date(2026, 3, 2)
+    ).picked
+
+
+def test_picked_line_keeps_the_fact_id() -> None:
+    """A long question and title are shortened; the id a moderator adds the key to stays."""
+    picked = PickedQuestion("q" * 300, "f" * 30, "T" * 200, 2, 1, SINCE)
+    digest = Digest(SINCE, UNTIL, TODAY, picked=(picked,))
+    (line,) = next(s.lines for s in digest_layout(digest).sections if s.title == PICKED_TITLE)
+    assert len(line) <= MAX_LINE
+    assert line.endswith(f" ({'f' * 30})") and ": 2 times; picked " in line
 
 
 def test_new_then_retired_in_one_window_is_not_reported(store: FactStore, clock: Clock) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.digest.content import DigestLayout, Section
-from knowledge.digest.gaps import FactFeedback, Gap, GapReport
+from knowledge.digest.gaps import FactFeedback, Gap, GapReport, PickedQuestion
 from knowledge.models import Alternative
 from knowledge.render.digest import (
     CONTINUED,
@@ -178,3 +178,40 @@ def test_gap_report_with_long_everything_stays_within_limits() -> None:
     embed = render_gap_report(report, days=90, now=NOW)
     assert embed_within_limits(embed)
     assert embed.fields[-1].value.endswith("more")
+
+
+def picked(text: str, fact_id: str, count: int = 1, people: int = 1) -> PickedQuestion:
+    return PickedQuestion(text, fact_id, f"Title of {fact_id}", count, people, NOW, (count,))
+
+
+def test_gap_report_lists_picked_questions_by_letter() -> None:
+    """Picked questions follow the gaps, lettered, with the fact picked and by how many;
+    the description says what "Add as key" does; user text is escaped."""
+    report = GapReport(
+        (gap("exchange rate", 4),),
+        picked=(picked("wagner losses", "tinzawaten-2024", 3, 2), picked("**x** @here", "kayes")),
+    )
+    embed = render_gap_report(report, days=7, now=NOW)
+    assert embed_within_limits(embed)
+    fields = {f.name: f.value for f in embed.fields}
+    assert list(fields)[1:] == [
+        "A. “wagner losses” — 3 times",
+        "B. “\\*\\*x\\*\\* @\u200bhere” — once",
+    ]
+    value = fields["A. “wagner losses” — 3 times"]
+    assert "Picked: Title of tinzawaten-2024 (`tinzawaten-2024`), by 2 people" in value
+    assert f"<t:{int(NOW.timestamp())}:R>" in value
+    assert "by 1 person" in fields["B. “\\*\\*x\\*\\* @\u200bhere” — once"]
+    assert "Asked, then picked from the suggestions (A–B)" in embed.description
+    assert "“Add as key”" in embed.description
+
+
+def test_gap_report_with_only_picks_and_more_than_shown() -> None:
+    """No gaps but picks: both are said; at most five picks, one row of buttons."""
+    many = GapReport(picked=tuple(picked(f"question {n}", "kayes") for n in range(8)))
+    embed = render_gap_report(many, days=7, now=NOW)
+    assert [f.name[:2] for f in embed.fields] == ["A.", "B.", "C.", "D.", "E."]
+    assert embed.description.startswith("No unanswered questions in this period.")
+    assert "(A–E)" in embed.description and "Showing 5 of 8." in embed.description
+    one = render_gap_report(GapReport(picked=(picked("q", "kayes"),)), days=7, now=NOW)
+    assert "suggestions (A):" in one.description

@@ -8,7 +8,7 @@ import pytest
 from sample import BRIEF, FACTS, GLOSSARY
 from storekit import put_documents
 
-from knowledge.digest.content import PASSAGES_TITLE
+from knowledge.digest.content import PASSAGES_TITLE, PICKED_TITLE
 from knowledge.digest.jobs import (
     guild_gaps,
     manual_period,
@@ -196,6 +196,24 @@ def test_guild_gaps_keeps_servers_apart(store: FactStore, clock: Clock) -> None:
     report = guild_gaps(store, GUILD, utc("2026-03-02 11:00"), 1, matcher(store))
     assert [g.text for g in report.unanswered] == ["exchange rate"]
     assert guild_gaps(store, GUILD, utc("2026-03-05 11:00"), 1, None).unanswered == ()
+
+
+def test_guild_gaps_lists_the_servers_picks(store: FactStore, clock: Clock) -> None:
+    """A server's report proposes its own members' picks, never another server's, and the
+    posted digest shows them too."""
+    clock.now = utc("2026-03-01 10:00")
+    for guild in (GUILD, OTHER):
+        query_id = store.queries.log(Answer("Kayes siege", "no_match", 0.0), guild_id=guild)
+        assert query_id is not None and store.picks.record(query_id, "kayes", 7, guild_id=guild)
+    report = guild_gaps(store, GUILD, utc("2026-03-01 11:00"), 1, matcher(store))
+    assert [(p.text, p.fact_id, p.count) for p in report.picked] == [("Kayes siege", "kayes", 1)]
+    assert report.unanswered == ()
+    settings = store.digests.settings(GUILD)
+    assert settings is not None
+    period = plan(store, utc("2026-03-02 08:00:01")).due[0].period
+    ready = prepare(store, settings, period, matcher=matcher(store))
+    fields = {f.name: f.value for e in ready.post.messages[0] for f in e.fields}
+    assert fields[PICKED_TITLE] == "• “Kayes siege”: once; picked Kayes under blockade (kayes)"
 
 
 def test_window_never_inverts(store: FactStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,16 +12,20 @@ from sample import BRIEF, FACTS, GLOSSARY
 from knowledge.digest.gaps import (
     MAX_EXAMPLES,
     FactFeedback,
+    PickedQuestion,
     clean_text,
     disliked_facts,
     gap_report,
     gaps,
     group_unanswered,
+    is_key_of,
+    picked_questions,
+    without_picked,
 )
 from knowledge.documents.answers import PassageHit
 from knowledge.documents.models import DocumentMeta, Passage
 from knowledge.matching.matcher import Matcher
-from knowledge.models import Answer, FeedbackCount, QueryRecord, QueryStatus
+from knowledge.models import Answer, FeedbackCount, Pick, QueryRecord, QueryStatus
 from knowledge.store.db import open_db
 from knowledge.store.facts import FactStore
 
@@ -303,3 +308,138 @@ def test_disliked_facts_orders_and_names() -> None:
 def test_clean_text(text: str, expected: str) -> None:
     """User text is shown on one line, without control or invisible characters, capped."""
     assert clean_text(text) == expected
+
+
+# --- "did you mean" picks --------------------------------------------------------------------
+
+BY_ID = {f.id: f for f in FACTS}
+
+
+def pick(
+    query: str, fact_id: str, n: int = 1, *, minutes_ago: float = 30, picker: str = "p1"
+) -> Pick:
+    """A pick of ``fact_id`` for logged question number ``n``, ``minutes_ago`` before NOW."""
+    at = NOW - timedelta(minutes=minutes_ago)
+    return Pick(n, at, n, query, fact_id, 1, picker)
+
+
+def proposed(picks: list[Pick], **options: object) -> list[tuple[str, str, int]]:
+    """(text, fact, count) of the picked questions proposed, no matcher."""
+    return [(p.text, p.fact_id, p.count) for p in picked_questions(picks, FACTS, **options)]  # type: ignore[arg-type]
+
+
+PICKS = [
+    (
+        "spellings of one question, one fact",
+        [pick("Kayes siege", "kayes", 1), pick("kayes siege?", "kayes", 2)],
+        [("Kayes siege", "kayes", 2)],
+    ),
+    (
+        "one question, two facts",
+        [pick("fuel crisis", "fuel-imports", 1), pick("fuel crisis", "kayes", 2)],
+        [("fuel crisis", "fuel-imports", 1), ("fuel crisis", "kayes", 1)],
+    ),
+    (
+        "most picked first",
+        [pick("b", "kayes", 1), pick("a", "kayes", 2), pick("a", "kayes", 3)],
+        [("a", "kayes", 2), ("b", "kayes", 1)],
+    ),
+    ("an unknown fact", [pick("Kayes siege", "gone", 1)], []),
+    ("already a key, other case and punctuation", [pick("Kayes blockade?!", "kayes", 1)], []),
+    ("too long to be a key", [pick("siege " * 25, "kayes", 1)], []),
+    ("no words", [pick("?!", "kayes", 1)], []),
+]
+
+
+@pytest.mark.parametrize(("picks", "expected"), [p[1:] for p in PICKS], ids=[p[0] for p in PICKS])
+def test_picked_questions(picks: list[Pick], expected: list[tuple[str, str, int]]) -> None:
+    """Picks group by question (normalised) and fact; keys, unknown facts, overlong and
+    wordless questions are not proposed."""
+    assert proposed(picks) == expected
+
+
+def test_picked_question_details() -> None:
+    """A proposal names the fact's title, the people who picked, the latest pick and the
+    logged questions it stands for."""
+    picks = [
+        pick("Kayes siege", "kayes", 4, minutes_ago=50, picker="a"),
+        pick("kayes siege", "kayes", 9, minutes_ago=10, picker="b"),
+        pick("Kayes siege", "kayes", 7, minutes_ago=30, picker="a"),
+    ]
+    assert picked_questions(picks, FACTS) == [
+        PickedQuestion(
+            text="Kayes siege",
+            fact_id="kayes",
+            title="Kayes under blockade",
+            count=3,
+            people=2,
+            last_picked=NOW - timedelta(minutes=10),
+            query_ids=(4, 7, 9),
+        )
+    ]
+    assert proposed(picks, limit=0) == []
+
+
+def test_a_retired_facts_pick_is_not_proposed() -> None:
+    """A key on a retired fact would answer nobody."""
+    retired = {**BY_ID, "kayes": replace(BY_ID["kayes"], status="retired")}
+    assert picked_questions([pick("Kayes siege", "kayes")], retired) == []
+
+
+def test_a_question_that_answers_now_is_not_proposed() -> None:
+    """With a matcher, a question that finds an answer now (closed another way) is left out."""
+    matcher = Matcher(FACTS, GLOSSARY)
+    picks = [pick("who leads JNIM now", "jnim-strength", 1), pick("Kayes siege", "kayes", 2)]
+    assert [p.text for p in picked_questions(picks, FACTS, matcher)] == ["Kayes siege"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Kayes blockade", True),
+        ("  KAYES   blockade?? ", True),
+        ("Kayes blockades", False),
+        ("blockade Kayes", False),
+        ("", False),
+    ],
+)
+def test_is_key_of(question: str, expected: bool) -> None:
+    """The same words as a key, whatever the case, spacing or punctuation."""
+    assert is_key_of(BY_ID["kayes"], question) is expected
+
+
+def test_without_picked_counts_each_question_once() -> None:
+    """The questions a proposal stands for are left out of the gaps; the rest stay."""
+    queries = [record("Kayes siege", n=1), record("Kayes siege", n=2), record("exchange rate", n=3)]
+    (picked,) = picked_questions([pick("Kayes siege", "kayes", 2)], FACTS)
+    assert [q.id for q in without_picked(queries, [picked])] == [1, 3]
+
+
+def test_gap_report_lists_picks_and_leaves_them_out_of_the_gaps(store: FactStore) -> None:
+    """A question asked then picked for is proposed as a key, counted there and not as a
+    gap; another asking of it without a pick stays a gap. A pick of a fact retired since
+    hands its question back to the gaps; picks outside the window are ignored."""
+    records = store.queries.records()
+    boko = next(r for r in records if r.query == "who leads Boko Haram")
+    togo = next(r for r in records if r.query == "population of Togo")
+    picks = [
+        Pick(1, NOW - timedelta(hours=1), boko.id, boko.query, "jnim-leadership", 1, "a"),
+        Pick(2, NOW - timedelta(hours=1), togo.id, togo.query, "kayes", 1, "a"),
+        Pick(3, NOW - timedelta(days=9), 999, "exchange rate", "fuel-imports", 1, "a"),
+    ]
+    store.retire("kayes", actor="mod")
+
+    def report() -> dict[str, object]:
+        made = gap_report(
+            records, None, [], store.facts(include_retired=True), days=7, now=NOW, picks=picks
+        )
+        return {
+            "picked": [(p.text, p.fact_id, p.count) for p in made.picked],
+            "gaps": {g.text: g.count for g in made.unanswered},
+        }
+
+    assert report() == {
+        "picked": [("who leads Boko Haram", "jnim-leadership", 1)],
+        # 3 askings of the Boko Haram question, one picked for; the latest asked leads.
+        "gaps": {"who leader boko haram": 2, "Togo population": 2, "exchange rate": 1},
+    }

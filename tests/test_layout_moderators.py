@@ -20,6 +20,7 @@ from knowledge.render.moderation import (
     render_history,
     render_import,
     render_problems,
+    render_suggested_keys,
     source_choices,
 )
 from knowledge.render.parts import (
@@ -190,3 +191,18 @@ def test_source_choices_number_the_sources() -> None:
     assert choices[1].name.startswith("2. Outside — “A claim")
     assert all(len(c.name) <= CHOICE_LIMIT for c in choices)
     assert date(2025, 11, 4).isoformat() in choices[0].name
+
+
+def test_render_suggested_keys_is_safe_and_bounded() -> None:
+    """Suggested keys are listed one a line, escaped, mentions defused, within a field's room."""
+    keys = [
+        "who leads *JNIM*",
+        "@everyone who heads it",
+        *(f"key {n} " + "x" * 100 for n in range(40)),
+    ]
+    embed = render_suggested_keys(FACT, keys)
+    assert embed.title == "Suggested question keys"
+    assert embed.description.startswith("• who leads \\*JNIM\\*")
+    assert "@everyone" not in embed.description
+    assert embed.description.endswith("more") and len(embed.description) <= 2 * FIELD_VALUE_LIMIT
+    assert FACT.id in embed.footer

@@ -360,22 +360,27 @@ def test_what_how_many_asks_to_count(question: str, counted: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("asked", "name", "near", "expected"),
+    ("asked", "name", "near", "described", "expected"),
     [
         # A name beside the role asked about, made of none of the question's words.
-        ({"governor", "dosso"}, ["colonel", "sidi"], ["governor"], True),
+        ({"governor", "dosso"}, ["colonel", "sidi"], ["governor"], False, True),
         # A name made of the question's words is what it asks about.
-        ({"leader", "niger"}, ["red", "cross", "niger"], ["leader"], False),
+        ({"leader", "niger"}, ["red", "cross", "niger"], ["leader"], False, False),
         # A title before a person's name holds all the question's words, and more.
-        ({"interior", "minist"}, ["interior", "minist", "fernand", "hounkpatin"], [], True),
-        ({"interior", "minist"}, ["interior", "minist"], [], False),
-        ({"governor"}, ["colonel", "sidi"], ["said"], False),
+        ({"interior", "minist"}, ["interior", "minist", "fernand", "hounkpatin"], [], False, True),
+        ({"interior", "minist"}, ["interior", "minist"], [], False, False),
+        ({"governor"}, ["colonel", "sidi"], ["said"], False, False),
+        # "who is <name>": the name, followed by who it is ("... is a spokesman of ...").
+        ({"sokia", "kamik"}, ["sokia", "ag", "kamik"], ["is", "a", "spokesman"], True, True),
+        ({"sokia", "kamik"}, ["sokia", "ag", "kamik"], ["said", "the"], False, False),
+        # Part of the name is not the person asked about.
+        ({"sokia", "kamik"}, ["sokia", "diallo"], ["is", "a"], True, False),
     ],
 )
 def test_a_name_says_who_only_as_the_answer(
-    asked: set[str], name: list[str], near: list[str], expected: bool
+    asked: set[str], name: list[str], near: list[str], described: bool, expected: bool
 ) -> None:
-    assert _names_whom(frozenset(asked), name, near) is expected
+    assert _names_whom(frozenset(asked), name, near, described) is expected
 
 
 # Facts as a moderator writes them in Discord: a title, an answer, a quote and a key or two.

@@ -201,7 +201,7 @@ def test_upgrading_a_v1_database_keeps_every_row(db: sqlite_utils.Database) -> N
     """Upgrading a v1 database adds the later tables and leaves every v1 row as it was."""
     v1_with_data(db)
     before = rows(db)
-    assert migrate(db) == SCHEMA_VERSION == 4
+    assert migrate(db) == SCHEMA_VERSION == 5
     after = rows(db)
     # v4 gives each logged question a passage_id column, NULL for what was logged before.
     before["queries"] = [(*row, None) for row in before["queries"]]
@@ -278,7 +278,7 @@ def test_v4_keeps_logged_questions_and_their_ids(db: sqlite_utils.Database) -> N
     """Upgrading to v4 keeps every logged question, id and all, with no passage."""
     v3_with_queries(db)
     before = db.conn.execute("SELECT * FROM queries ORDER BY id").fetchall()
-    assert migrate(db) == 4
+    assert migrate(db) == SCHEMA_VERSION
     after = db.conn.execute("SELECT * FROM queries ORDER BY id").fetchall()
     assert after == [(*row, None) for row in before]
     assert [r.status for r in FactStore(db).queries.records()] == ["answered", "no_match"]
@@ -331,3 +331,40 @@ def test_v4_constraints_hold(db: sqlite_utils.Database, values: str) -> None:
     migrate(db)
     with pytest.raises(sqlite3.IntegrityError):
         db.execute(f"{LOG} {values}")
+
+
+# --- v5: "did you mean" picks --------------------------------------------------------------
+
+PICK = "INSERT INTO suggestion_picks (at, query_id, query, fact_id, picker) VALUES"
+
+
+def test_v5_adds_picks_with_their_own_salt(db: sqlite_utils.Database) -> None:
+    """Upgrading to v5 adds the append-only picks table and a salt of its own; every
+    earlier row stays as it was."""
+    migrate(db, MIGRATIONS[:4])
+    db.execute(f"{LOG} ('x', 'q', 'no_match', NULL, 1.0, NULL)")
+    before = rows(db)
+    assert migrate(db) == SCHEMA_VERSION == 5
+    after = rows(db)
+    kept = [name for name in before if name != "salts"]
+    assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
+    salts = dict(after["salts"])
+    assert set(salts) == {"feedback", "picks"}
+    assert salts["picks"] != salts["feedback"] and len(salts["picks"]) == 32
+    triggers = db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'suggestion_picks'"
+    ).fetchall()
+    assert {name for (name,) in triggers} == {
+        "suggestion_picks_no_update",
+        "suggestion_picks_no_delete",
+    }
+
+
+def test_v5_a_pick_is_unique_per_question_and_fact(db: sqlite_utils.Database) -> None:
+    """The same fact picked twice for one question is one row, even by raw SQL."""
+    migrate(db)
+    db.execute(f"{PICK} ('x', 1, 'q', 'f', 'p')")
+    db.execute(f"{PICK} ('x', 1, 'q', 'g', 'p')")
+    db.execute(f"{PICK} ('x', 2, 'q', 'f', 'p')")
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        db.execute(f"{PICK} ('y', 1, 'q', 'f', 'other')")

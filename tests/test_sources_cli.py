@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from clikit import cli, table_rows
 
+from knowledge.store.db import open_db
+from knowledge.store.facts import FactStore
+
 SAHEL = Path(__file__).resolve().parents[1] / "eval" / "docs" / "sahel-wire-2026-11-20.md"
 QUESTION = "when was the cholera outbreak confirmed"
 
@@ -102,3 +105,25 @@ def test_bad_input_changes_nothing(
     code, _, err = cli(db, "ingest", str(path), *extra)
     assert code == 1 and name in err and words in err
     assert table_rows(db) == before
+
+
+def test_promote_suggests_question_keys_and_accepts_them(tmp_path: Path) -> None:
+    """The proposal lists suggested question keys as comments; --accept-keys saves them as
+    keys; --save alone says how to add them later."""
+    db = tmp_path / "s.db"
+    _ingest(db)
+    _, out, _ = cli(db, "ask", "--json", QUESTION)
+    passage = json.loads(out)["passage"]
+    span = (passage["document"]["id"], str(passage["start"]), str(passage["end"]))
+    code, draft, _ = cli(db, "promote", *span)
+    suggested = "when did health authorities confirm the cholera outbreak"
+    assert code == 0 and "# Suggested question keys" in draft and f"#   {suggested}" in draft
+    code, out, _ = cli(db, "promote", *span, "--save", "--id", "plain")
+    assert code == 0 and f"  {suggested}" in out and "sitrep keys plain --accept" in out
+    other = tmp_path / "other.db"
+    _ingest(other)
+    code, _, err = cli(other, "promote", *span, "--save", "--accept-keys", "--id", "keyed")
+    assert code == 0, err
+    conn = open_db(other)
+    assert suggested in FactStore(conn).get("keyed").keys
+    conn.close()

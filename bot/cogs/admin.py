@@ -153,12 +153,14 @@ class AdminCog(commands.Cog, name="Moderators"):
         to: InteractionDestination,
         draft: FactDraft,
     ) -> None:
-        await self._apply(to, lambda c: c.add(fact_id, draft, source, reason=reason))
+        await apply_change(
+            self.bot, to, lambda c: c.add(fact_id, draft, source, reason=reason), suggest=True
+        )
 
     async def _save_edit(
         self, base: Fact, reason: str, to: InteractionDestination, draft: FactDraft
     ) -> None:
-        await self._apply(to, lambda c: c.edit(base, draft, reason=reason))
+        await apply_change(self.bot, to, lambda c: c.edit(base, draft, reason=reason), suggest=True)
 
     # ------------------------------------------------------------------ keys and sources
 

@@ -130,19 +130,20 @@ class AskCog(commands.Cog, name="Ask"):
     async def answer(self, destination: Destination, query: str) -> None:
         """Ask the core, then post the answer, a pointer to a recent one, or an honest miss."""
         query = checked_query(query)
-        answer, passage, today = await destination.soon(
-            self.bot.store.ask_dated(
+        result, today = await destination.soon(
+            self.bot.store.respond(
                 query, guild_id=destination.guild_id, channel_id=destination.channel_id
             )
         )
         asked = query if destination.echo_query else None
-        if passage is not None:
-            reply = render_passage(passage, asked=asked)
+        if result.passage is not None:
+            reply = render_passage(result.passage, asked=asked)
         else:
-            reply = render(answer, today=today, asked=asked)
+            reply = render(result.answer, today=today, asked=asked)
         if await self._pointed_to_earlier(destination, reply):
             return
-        message = await destination.send(reply, view=reply_view(reply, destination.user_id))
+        view = reply_view(reply, destination.user_id, result.query_id)
+        message = await destination.send(reply, view=view)
         if reply.fact_id is not None and message is not None:
             posted = Posted(message.id, message.jump_url, destination.now)
             self.bot.recent.record(destination.channel_id, reply.fact_id, posted)

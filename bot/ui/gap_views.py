@@ -8,6 +8,13 @@ question now finds its answer, and the gap report leaves out questions that do.
 The selects are ``DynamicItem``s. Their ``custom_id`` names the report's window and a hash of
 the question (``sitrep:gap:7:3f2a…``), so a pick works after a restart too: the report is
 computed afresh and the question found by its hash, or the moderator is told it has gone.
+
+Questions whose askers picked a fact from the "did you mean" suggestions are listed apart
+(lettered A–E), each with an "Add as key" button that adds the question to that fact.
+Its ``custom_id`` names the window, one logged question picked for and the fact
+(``sitrep:pick:7:1234:jnim-leadership``): the question is found again in a fresh report, or
+the moderator is told why it is no longer proposed (its fact was retired, it is a key
+already, or it now finds an answer or is too old).
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from typing import Any, Final
 import discord
 from discord import ui
 
-from knowledge.digest.gaps import Gap, GapReport
-from knowledge.render.digest import GAPS_SHOWN, render_gap_report
+from knowledge.digest.gaps import Gap, GapReport, PickedQuestion, clean_text, is_key_of
+from knowledge.render.digest import GAPS_SHOWN, PICKS_SHOWN, pick_letter, render_gap_report
 from knowledge.render.moderation import render_change
 from knowledge.render.parts import CHOICES_PER_RESPONSE, Reply, echo, plain
 
@@ -31,6 +38,11 @@ from .replies import NO_PINGS, report, to_embed
 MAX_SELECTS: Final = 5  # Discord allows five rows of components under a message
 PLACEHOLDER_LIMIT: Final = 150
 OPTION_LIMIT: Final = 100
+LABEL_LIMIT: Final = 80
+RETIRED: Final = "`{fact_id}` was retired meanwhile: nothing was added."
+GONE: Final = (
+    "That question is no longer proposed: it finds an answer now, or is older than the report."
+)
 
 
 def gap_hash(text: str) -> str:
@@ -78,11 +90,49 @@ class GapSelect(
             await report(private(interaction), error, where="gap select")
 
 
+class PickKeyButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=re.compile(
+        r"sitrep:pick:(?P<days>\d{1,3}):(?P<query>\d{1,19}):(?P<fact>[a-z0-9]+(?:-[a-z0-9]+)*)"
+    ),
+):
+    """Add a question picked for from the suggestions to the fact picked, as a key."""
+
+    def __init__(self, days: int, query_id: int, fact_id: str, label: str = "Add as key") -> None:
+        super().__init__(
+            ui.Button(
+                label=label,
+                style=discord.ButtonStyle.success,
+                custom_id=f"sitrep:pick:{days}:{query_id}:{fact_id}",
+            )
+        )
+        self.days = days
+        self.query_id = query_id
+        self.fact_id = fact_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PickKeyButton:
+        label = getattr(item, "label", None) or "Add as key"
+        return cls(int(match["days"]), int(match["query"]), match["fact"], label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            curator_check(interaction)
+            await add_picked_key(interaction, self.days, self.query_id, self.fact_id)
+        except Exception as error:
+            await report(private(interaction), error, where="add picked key")
+
+
 def gaps_view(report: GapReport, days: int) -> ui.View | None:
-    """A select of close facts under each of the first gaps that have some."""
+    """A select of close facts under each of the first gaps that have some, and an "Add as
+    key" button for each picked question shown (in the last row)."""
     view = ui.View(timeout=None)
+    picks = report.picked[:PICKS_SHOWN]
+    selects = MAX_SELECTS - 1 if picks else MAX_SELECTS
     for number, gap in enumerate(report.unanswered[:GAPS_SHOWN], start=1):
-        if len(view.children) >= MAX_SELECTS:
+        if len(view.children) >= selects:
             break
         if not gap.closest:
             continue
@@ -97,6 +147,9 @@ def gaps_view(report: GapReport, days: int) -> ui.View | None:
         ]
         placeholder = f"{number}. Add “{question}” as a key to…"
         view.add_item(GapSelect(days, gap_hash(gap.text), placeholder=placeholder, options=options))
+    for index, picked in enumerate(picks):
+        label = plain(f"{pick_letter(index)}. Add as key to {picked.fact_id}", LABEL_LIMIT)
+        view.add_item(PickKeyButton(days, picked.query_ids[-1], picked.fact_id, label))
     return view if view.children else None
 
 
@@ -137,6 +190,55 @@ async def close_gap(
             if outcome.changed
             else f"`{fact_id}` already had “{echo(found.text)}” as a key."
         )
+    await _redraw(interaction, bot, guild_id, days, content)
+
+
+async def add_picked_key(
+    interaction: discord.Interaction[Any], days: int, query_id: int, fact_id: str
+) -> None:
+    """Add a question its askers picked ``fact_id`` for as a key of that fact, then redraw
+    the report in place; or say why it is no longer proposed."""
+    bot = services_of(interaction.client)
+    guild_id = interaction.guild_id
+    if guild_id is None:  # curator_check refuses DMs first; this keeps mypy informed
+        return
+    await interaction.response.defer()  # adding a key rebuilds the matcher: take the time
+    found = _find_pick(await load_gaps(bot, guild_id, days), query_id, fact_id)
+    if found is None:
+        content = await _not_proposed(bot, query_id, fact_id)
+    else:
+        reason = f"picked from the suggestions {found.count} time(s) (/fact gaps)"
+        outcome = await bot.store.curate(
+            actor_of(interaction.user),
+            guild_id,
+            lambda curator: curator.add_asked_key(fact_id, found.text, reason=reason),
+        )
+        if outcome.changed:
+            await post_modlog(bot, render_change(outcome.fact, outcome.revision))
+            rev = outcome.fact.rev
+            content = f"Added “{echo(found.text)}” to `{fact_id}` as a key (rev {rev})."
+        elif outcome.fact.status != "active":
+            content = RETIRED.format(fact_id=fact_id)
+        else:
+            content = f"`{fact_id}` already had “{echo(found.text)}” as a key."
+    await _redraw(interaction, bot, guild_id, days, content)
+
+
+async def _not_proposed(bot: Services, query_id: int, fact_id: str) -> str:
+    """Why a pick has left the report, as one line for the moderator who clicked."""
+    fact = await bot.store.fact(fact_id)  # an unknown id raises FactNotFound, told as such
+    if fact.status != "active":
+        return RETIRED.format(fact_id=fact_id)
+    pick = await bot.store.pick(query_id, fact_id)
+    if pick is not None and is_key_of(fact, pick.query):
+        return f"`{fact_id}` already has “{echo(clean_text(pick.query))}” as a key."
+    return GONE
+
+
+async def _redraw(
+    interaction: discord.Interaction[Any], bot: Services, guild_id: int, days: int, content: str
+) -> None:
+    """The report computed afresh, in place of the one clicked on, with ``content`` above."""
     refreshed = await load_gaps(bot, guild_id, days)
     reply = gaps_reply(refreshed, days, content)
     await interaction.edit_original_response(
@@ -149,3 +251,9 @@ async def close_gap(
 
 def _find(report: GapReport, gap: str) -> Gap | None:
     return next((g for g in report.unanswered if gap_hash(g.text) == gap), None)
+
+
+def _find_pick(report: GapReport, query_id: int, fact_id: str) -> PickedQuestion | None:
+    return next(
+        (p for p in report.picked if p.fact_id == fact_id and query_id in p.query_ids), None
+    )

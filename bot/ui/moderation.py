@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, TypeVar
 
 import discord
@@ -24,7 +24,13 @@ from knowledge import validation
 from knowledge.curation.curator import Curator, ImportPlan, Outcome
 from knowledge.curation.drafts import ANSWER, DATES, KEYS, TAGS, TITLE, FactDraft, parse_form
 from knowledge.errors import KeyConflict, Problem, ValidationError
-from knowledge.render.moderation import render_change, render_history, render_import
+from knowledge.models import Fact
+from knowledge.render.moderation import (
+    render_change,
+    render_history,
+    render_import,
+    render_suggested_keys,
+)
 from knowledge.render.parts import Reply, shorten
 
 from ..async_store import Busy
@@ -254,16 +260,121 @@ async def before_form(call: Awaitable[T]) -> T:
 
 
 async def apply_change(
-    bot: Services, to: InteractionDestination, call: Callable[[Curator], Outcome]
+    bot: Services,
+    to: InteractionDestination,
+    call: Callable[[Curator], Outcome],
+    *,
+    suggest: bool = False,
 ) -> None:
-    """Run one change as the interaction's user, answer them, and post it to the mod-log."""
+    """Run one change as the interaction's user, answer them, and post it to the mod-log.
+
+    With ``suggest`` (a fact saved from the form), the moderator's answer also lists the
+    question keys derived from the fact's words, with an "Add suggested keys" button; the
+    mod-log hears of the change only, as suggestions are no change.
+    """
     user, guild_id = to.interaction.user, to.interaction.guild_id
     outcome = await to.soon(bot.store.curate(actor_of(user), guild_id, call))
     reply = render_change(outcome.fact, outcome.revision)
     try:
-        await to.send(reply, private=True)
+        shown, view = reply, None
+        if suggest and outcome.changed:
+            shown, view = await _with_suggestions(bot, to, outcome.fact, reply)
+        await to.send(shown, view=view, private=True)
     finally:  # the change is committed: the mod-log must hear of it whatever happens here
         if outcome.changed:
+            await post_modlog(bot, reply)
+
+
+async def _with_suggestions(
+    bot: Services, to: InteractionDestination, fact: Fact, reply: Reply
+) -> tuple[Reply, ui.View | None]:
+    """``reply`` with the fact's suggested question keys and the button that adds them, or
+    as it is when there are none (or they cannot be worked out: the change stands)."""
+    user, guild_id = to.interaction.user, to.interaction.guild_id
+    try:
+        keys = await to.soon(
+            bot.store.curate(actor_of(user), guild_id, lambda c: c.suggested_keys(fact.id))
+        )
+    except Exception:
+        log.warning("could not derive suggested keys for %s", fact.id, exc_info=True)
+        return reply, None
+    if not keys:
+        return reply, None
+    view = ui.View(timeout=None)
+    view.add_item(SuggestedKeysButton(fact.id, fact.rev))
+    return replace(reply, embeds=(*reply.embeds, render_suggested_keys(fact, keys))), view
+
+
+SUGGESTIONS_CHANGED: Final = (
+    "`{fact_id}` changed since these keys were suggested (now rev {rev}): nothing was added. "
+    "Save it again to see new suggestions, or add keys with /fact alias add."
+)
+SUGGESTED_REASON: Final = "suggested question keys"
+
+
+class SuggestedKeysButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=re.compile(rf"sitrep:sk:(?P<rev>\d{{1,9}}):(?P<fact>{_FACT})"),
+):
+    """Adds the question keys suggested for a fact at revision ``rev``, in one revision.
+
+    Its state is its custom_id, so it works after a restart; the keys are derived again from
+    the fact, which gives the same keys as long as the fact is still at ``rev`` (otherwise
+    nothing is added and the moderator is told why).
+    """
+
+    def __init__(self, fact_id: str, rev: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Add suggested keys",
+                style=discord.ButtonStyle.success,
+                custom_id=f"sitrep:sk:{rev}:{fact_id}",
+            )
+        )
+        self.fact_id = fact_id
+        self.rev = rev
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> SuggestedKeysButton:
+        return cls(match["fact"], int(match["rev"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            curator_check(interaction)
+            await add_suggested_keys(interaction, self.fact_id, self.rev)
+        except Exception as error:
+            await report(private(interaction), error, where="add suggested keys")
+
+
+def _accept_suggestions(curator: Curator, fact_id: str, rev: int) -> Outcome | int:
+    """Add the keys suggested for the fact at ``rev``; its current rev if it moved on."""
+    fact = curator.store.get(fact_id)
+    if fact.rev != rev:
+        return fact.rev
+    return curator.add_keys(fact_id, curator.suggested_keys(fact_id), reason=SUGGESTED_REASON)
+
+
+async def add_suggested_keys(interaction: discord.Interaction[Any], fact_id: str, rev: int) -> None:
+    """The "Add suggested keys" click: the keys added (a revision, posted to the mod-log),
+    or why none were."""
+    bot, to = _bot(interaction), private(interaction)
+    result = await to.soon(
+        bot.store.curate(
+            actor_of(interaction.user),
+            interaction.guild_id,
+            lambda c: _accept_suggestions(c, fact_id, rev),
+        )
+    )
+    if isinstance(result, int):
+        await to.send(SUGGESTIONS_CHANGED.format(fact_id=fact_id, rev=result), private=True)
+        return
+    reply = render_change(result.fact, result.revision)
+    try:
+        await to.send(reply, private=True)
+    finally:
+        if result.changed:
             await post_modlog(bot, reply)
 
 
@@ -333,5 +444,5 @@ async def turn_history_page(interaction: discord.Interaction[Any], fact_id: str,
     )
 
 
-MODERATOR_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (HistoryButton,)
+MODERATOR_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (HistoryButton, SuggestedKeysButton)
 """Persistent buttons of the moderators' messages, registered by the curation cog."""

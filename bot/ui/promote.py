@@ -3,7 +3,9 @@
 A moderator's click opens the fact form filled from the passage (``documents.promote``): its
 most informative sentence as the answer and the quote (verbatim, taken by offsets from the
 stored document), a proposed title, suggested keys and the document's date. Saving adds a
-normal fact with a revision, cited to the document, and posts it to the mod-log. Anyone
+normal fact with a revision, cited to the document, and posts it to the mod-log; the
+moderator's confirmation lists the question keys suggested from the fact's words, with an
+"Add suggested keys" button (see :func:`bot.ui.moderation.apply_change`). Anyone
 else who clicks is told the button is for moderators; nothing changes.
 """
 
@@ -72,4 +74,6 @@ async def open_promotion(
 async def _save(proposal: Fact, reason: str, to: InteractionDestination, draft: FactDraft) -> None:
     source = proposal.sources[0]
     bot = services_of(to.interaction.client)
-    await apply_change(bot, to, lambda c: c.add(proposal.id, draft, source, reason=reason))
+    await apply_change(
+        bot, to, lambda c: c.add(proposal.id, draft, source, reason=reason), suggest=True
+    )

@@ -19,6 +19,7 @@ from knowledge.render.parts import Reply
 from ..guards import Posted
 from ..services import Services, services_of
 from .feedback import FeedbackButton, feedback_buttons
+from .gap_views import PickKeyButton
 from .promote import PromoteButton
 from .replies import NO_PINGS, InteractionDestination, message_kwargs, report, to_embed
 
@@ -36,34 +37,56 @@ def member_quota(interaction: discord.Interaction[Any]) -> None:
     _bot(interaction).check_quota(interaction.user.id, interaction.created_at.timestamp())
 
 
+CUSTOM_ID_LIMIT = 100  # Discord's limit on a component's custom_id
+
+
+def suggestion_id(asker: int, fact_id: str, query_id: int | None = None) -> str:
+    """``sitrep:dym:ASKER:FACT[:QUERY]``: the query log's id of the question is added when
+    there is one and it fits in Discord's 100 characters (a fact id near its 64-character
+    limit leaves no room; such a click then shows the fact without recording the pick)."""
+    base = f"sitrep:dym:{asker}:{fact_id}"
+    with_query = f"{base}:{query_id}"
+    return with_query if query_id is not None and len(with_query) <= CUSTOM_ID_LIMIT else base
+
+
 class SuggestionButton(
     ui.DynamicItem[ui.Button[Any]],
-    template=re.compile(rf"sitrep:dym:(?P<asker>\d{{1,20}}):(?P<fact>{_FACT})"),
+    # The query part is optional: buttons posted before picks were recorded have none.
+    template=re.compile(
+        rf"sitrep:dym:(?P<asker>\d{{1,20}}):(?P<fact>{_FACT})(?::(?P<query>\d{{1,19}}))?"
+    ),
 ):
-    """A "did you mean" choice: shows that fact (in place, for the person who asked)."""
+    """A "did you mean" choice: shows that fact (in place, for the person who asked).
 
-    def __init__(self, asker: int, fact_id: str, label: str = "Show") -> None:
+    The asker's click also records the pick (the logged question, answered by that fact in
+    their view), which ``/fact gaps`` proposes as a new key of the fact."""
+
+    def __init__(
+        self, asker: int, fact_id: str, label: str = "Show", query_id: int | None = None
+    ) -> None:
         super().__init__(
             ui.Button(
                 label=label,
                 style=discord.ButtonStyle.primary,
-                custom_id=f"sitrep:dym:{asker}:{fact_id}",
+                custom_id=suggestion_id(asker, fact_id, query_id),
             )
         )
         self.asker = asker
         self.fact_id = fact_id
+        self.query_id = query_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
     ) -> SuggestionButton:
         label = getattr(item, "label", None) or "Show"
-        return cls(int(match["asker"]), match["fact"], label)
+        query_id = int(match["query"]) if match["query"] else None
+        return cls(int(match["asker"]), match["fact"], label, query_id)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             member_quota(interaction)
-            await show_suggestion(interaction, self.asker, self.fact_id)
+            await show_suggestion(interaction, self.asker, self.fact_id, self.query_id)
         except Exception as error:
             await report(InteractionDestination(interaction), error, where="did-you-mean")
 
@@ -166,18 +189,22 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     TopicsButton,
     FeedbackButton,
     PromoteButton,
+    # The moderators' half of the suggestions: "Add as key" under /fact gaps. Registered
+    # with the member's half, as PromoteButton is, so a pick and its key come and go together.
+    PickKeyButton,
 )
 
 
 # --------------------------------------------------------------------------- views
 
 
-def reply_view(reply: Reply, asker: int) -> ui.View:
+def reply_view(reply: Reply, asker: int, query_id: int | None = None) -> ui.View:
     """Buttons under a public reply: suggestions or Sources and 👍/👎 (or, under a passage,
-    Make this a fact), and Delete."""
+    Make this a fact), and Delete. ``query_id`` (the question in the query log) lets the
+    asker's pick of a suggestion be recorded."""
     view = ui.View(timeout=None)
     for suggestion in reply.suggestions:
-        view.add_item(SuggestionButton(asker, suggestion.fact_id, suggestion.label))
+        view.add_item(SuggestionButton(asker, suggestion.fact_id, suggestion.label, query_id))
     if reply.fact_id is not None:
         view.add_item(SourcesButton(reply.fact_id))
         for vote in feedback_buttons(reply.fact_id):  # answer feedback (bot/ui/feedback.py)
@@ -212,10 +239,20 @@ def topics_view(page: int, pages: int) -> ui.View | None:
 # --------------------------------------------------------------------------- actions
 
 
-async def show_suggestion(interaction: discord.Interaction[Any], asker: int, fact_id: str) -> None:
-    """Answer a "did you mean" click: in place for the asker, privately for anyone else."""
+async def show_suggestion(
+    interaction: discord.Interaction[Any], asker: int, fact_id: str, query_id: int | None = None
+) -> None:
+    """Answer a "did you mean" click: in place for the asker, privately for anyone else.
+
+    Only the asker's click is recorded as a pick: they know what their question meant,
+    while anyone else's click only shows them the fact."""
     bot = _bot(interaction)
-    fact, today = await bot.store.fact_and_today(fact_id)
+    fact, today = await bot.store.pick_suggestion(
+        fact_id,
+        query_id=query_id if interaction.user.id == asker else None,
+        user_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+    )
     reply = render_answer(fact, today=today)
     if interaction.user.id != asker or interaction.message is None:
         kwargs = message_kwargs(reply)

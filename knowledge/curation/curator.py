@@ -10,16 +10,19 @@ wrote (for the reply and the mod-log), and fact-file import and export.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Final
 
-from ..errors import FactExists, FactLocked, FactNotFound, Problem, ValidationError
+from ..errors import FactExists, FactLocked, FactNotFound, KeyConflict, Problem, ValidationError
+from ..matching.questions import DEFAULT_LIMIT, question_forms
 from ..models import Fact, Revision, Source, SyncReport
 from ..store.facts import FactStore
-from ..validation import source_problems
+from ..store.rows import normalize_key
+from ..validation import MAX_KEYS, source_problems
 from .drafts import FactDraft
 from .export import fact_to_toml
 from .files import Locate, field_locator, load_fact_bytes
@@ -142,6 +145,59 @@ class Curator:
                 fact_id, key, actor=self.actor, guild_id=self.guild_id, reason=reason
             ),
         )
+
+    def add_asked_key(self, fact_id: str, question: str, *, reason: str = "") -> Outcome:
+        """Add a question people asked as a key of the fact, if the fact is still active.
+
+        A retired fact is left as it is (no revision; the outcome shows it retired): a key
+        there would answer nobody, and restoring it is a decision of its own. A key the fact
+        already has changes nothing, as for :meth:`add_key`.
+        """
+        fact = self.store.get(fact_id)
+        if fact.status != "active":
+            return Outcome(fact, None)
+        return self.add_key(fact_id, question, reason=reason)
+
+    def suggested_keys(self, fact_id: str) -> tuple[str, ...]:
+        """The question keys derived from the fact's words (see
+        :func:`~knowledge.matching.questions.question_forms`) that no other fact owns, to
+        offer a moderator; none for a retired or locked fact, which takes no keys."""
+        fact = self.store.get(fact_id)
+        if fact.status != "active" or fact.locked:
+            return ()
+        forms = question_forms(fact, limit=2 * DEFAULT_LIMIT)
+        owned = self.store.key_owners(forms)
+        return tuple(form for form in forms if form not in owned)[:DEFAULT_LIMIT]
+
+    def add_keys(self, fact_id: str, keys: Sequence[str], *, reason: str = "") -> Outcome:
+        """Give the fact several more keys in one revision (accepted suggestions, say).
+
+        Keys it already has, keys another fact owns and keys past the limit of a fact's
+        keys are left out, so accepting a list never fails for one of its entries; with
+        nothing left to add, nothing changes.
+        """
+        wanted = list(dict.fromkeys(" ".join(key.split()) for key in keys if key.strip()))
+        while True:
+            fact = self.store.get(fact_id)
+            have = {normalize_key(key) for key in fact.keys}
+            new = [key for key in wanted if normalize_key(key) not in have]
+            new = new[: max(0, MAX_KEYS - len(fact.keys))]
+            if not new:
+                return Outcome(fact, None)
+            write = partial(
+                self.store.merge_edit,
+                fact_id,
+                fact,
+                actor=self.actor,
+                guild_id=self.guild_id,
+                reason=reason,
+                keys=(*fact.keys, *new),
+            )
+            try:
+                return self._apply(fact_id, write)
+            except KeyConflict as conflict:
+                # Another fact's key: drop it and try the rest (each try writes nothing).
+                wanted = [k for k in wanted if normalize_key(k) != normalize_key(conflict.key)]
 
     def remove_key(self, fact_id: str, key: str, *, reason: str = "") -> Outcome:
         """Take a key (alias) off the fact."""

@@ -5,8 +5,10 @@ Content
     (:class:`~knowledge.models.DigestInputs`) into a :class:`Digest`: new and changed facts,
     new source documents, facts due for review, the most asked facts, the questions only an
     unreviewed passage answered (curation candidates), the top unanswered questions (grouped
-    by :mod:`.gaps`) and facts with negative feedback. :func:`digest_layout` arranges it as
-    titled sections of short lines for any surface; :func:`render_digest_text` as plain text.
+    by :mod:`.gaps`), the questions whose askers picked their answer from the "did you
+    mean" suggestions (proposed keys) and facts with negative feedback.
+    :func:`digest_layout` arranges it as titled sections of short lines for any surface;
+    :func:`render_digest_text` as plain text.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from .gaps import (
     FactFeedback,
     Gap,
     GapReport,
+    PickedQuestion,
     clean_text,
     disliked_facts,
     group_unanswered,
+    picked_questions,
+    without_picked,
 )
 from .schedule import _aware
 
@@ -40,6 +45,7 @@ MAX_TITLE = 60
 MAX_EXAMPLES = 3
 """Phrasings kept per passage that answered questions (the most asked first)."""
 PASSAGES_TITLE = "Asked and answered only from unreviewed passages"
+PICKED_TITLE = "Asked, then picked from the suggestions"
 _CONTENT_FIELDS = ("title", "answer", "keys", "tags", "as_of", "review_by", "sources")
 # --- content -------------------------------------------------------------------------------
 
@@ -134,6 +140,7 @@ class Digest:
     new_documents: tuple[NewDocument, ...] = ()
     from_passages: tuple[PassageAnswered, ...] = ()
     passage_count: int = 0
+    picked: tuple[PickedQuestion, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -147,6 +154,7 @@ class Digest:
             or self.disliked
             or self.new_documents
             or self.from_passages
+            or self.picked
         )
 
 
@@ -166,6 +174,8 @@ def build_digest(
     decides which facts are due for review. With a ``matcher``, unanswered questions and
     questions answered from a passage that a fact answers now are left out (the gap was
     closed, the passage curated), and unanswered ones carry their closest facts.
+    Questions picked for from the "did you mean" suggestions are listed as proposed keys
+    (see :func:`~.gaps.picked_questions`) and not again among the unanswered ones.
     """
     _aware(since)
     _aware(until)
@@ -177,6 +187,8 @@ def build_digest(
     ingested = [d for d in inputs.ingested if since <= _utc(d.ingested_at) < until]
     new, changed = _changes(revisions, facts)
     asked = Counter(q.fact_id for q in queries if q.status == "answered" and q.fact_id)
+    picks = [p for p in inputs.picks if since <= p.at < until]
+    picked = picked_questions(picks, facts, matcher)
     return Digest(
         since=since,
         until=until,
@@ -188,7 +200,7 @@ def build_digest(
             AskedFact(fact_id, _title(facts, fact_id), count)
             for fact_id, count in sorted(asked.items(), key=lambda item: (-item[1], item[0]))[:top]
         ),
-        unanswered=tuple(group_unanswered(queries, matcher, limit=top)),
+        unanswered=tuple(group_unanswered(without_picked(queries, picked), matcher, limit=top)),
         disliked=tuple(disliked_facts(inputs.feedback, facts)[:top]),
         questions=len(queries),
         unanswered_count=sum(q.status == "no_match" for q in queries),
@@ -197,6 +209,7 @@ def build_digest(
             passage_answers(queries, inputs.documents, matcher, limit=top),
         ),
         passage_count=sum(q.status == "passage" for q in queries),
+        picked=tuple(picked[:top]),
     )
 
 
@@ -364,15 +377,17 @@ def digest_layout(digest: Digest) -> DigestLayout:
             [_fact_line(a.title, a.fact_id, f": {_times(a.count)}") for a in digest.most_asked],
         ),
         _section(PASSAGES_TITLE, [_passage_line(p) for p in digest.from_passages]),
-        *gap_report_sections(GapReport(digest.unanswered, digest.disliked)),
+        *gap_report_sections(GapReport(digest.unanswered, digest.disliked, digest.picked)),
     ]
     return DigestLayout(title, _summary(digest), tuple(s for s in sections if s.lines))
 
 
 def gap_report_sections(report: GapReport) -> tuple[Section, ...]:
-    """Sections for unanswered questions and negative feedback (empty ones left out)."""
+    """Sections for unanswered questions, questions picked for from the suggestions and
+    negative feedback (empty ones left out)."""
     sections = (
         _section("Unanswered questions", [_gap_line(gap) for gap in report.unanswered]),
+        _section(PICKED_TITLE, [_picked_line(p) for p in report.picked]),
         _section(
             "Negative feedback",
             [
@@ -486,6 +501,19 @@ def _passage_line(passage: PassageAnswered) -> str:
     question = _cut(question, max(10, min(MAX_TITLE, room - min(len(title), 20))))
     title = _cut(title, max(10, room - len(question)))
     return _cut(f"“{question}”: {times}; from {title} ({ref})", MAX_LINE)
+
+
+def _picked_line(picked: PickedQuestion) -> str:
+    """``“question”: N times; picked Title (id)``: the question and title are shortened so
+    that the id, what a moderator adds the key to, still fits."""
+    times = _times(picked.count)
+    tail = f" ({picked.fact_id})"
+    title = clean_text(picked.title)
+    room = MAX_LINE - len(f"“”: {times}; picked {tail}")
+    # The question may take what the title (at least 20 characters of it) leaves.
+    question = _cut(clean_text(picked.text), max(10, min(MAX_TITLE, room - min(len(title), 20))))
+    title = _cut(title, max(10, room - len(question)))
+    return _cut(f"“{question}”: {times}; picked {title}{tail}", MAX_LINE)
 
 
 def _gap_line(gap: Gap) -> str:

@@ -14,7 +14,13 @@ normalised (:func:`text.words`: folded, accent-free, punctuation split) and grou
 
 Each gap carries the most asked phrasing as its text, the total count, a few example
 phrasings, when it was last asked and the closest facts (the matcher's "did you mean").
-Negative answer feedback is the other half of the report (:func:`gap_report`).
+Negative answer feedback is another part of the report (:func:`gap_report`).
+
+"Did you mean" picks are the third (:func:`picked_questions`): a question asked without an
+answer whose asker then chose one of the suggested facts. Such a question is proposed as a
+key of the fact picked, and is counted there rather than among the gaps: the asker already
+said what it meant, so the report shows it once, where one click closes it. A pick that is
+no longer proposed (its fact retired, say) hands its question back to the gaps.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from ..matching.text import STOPWORDS, stem, words
-from ..models import Alternative, Answer, Fact, FeedbackCount, QueryRecord
+from ..models import Alternative, Answer, Fact, FeedbackCount, Pick, QueryRecord
+from ..validation import MAX_KEY
 
 MERGE_RATIO = 90.0
 """rapidfuzz ``token_set_ratio`` (0–100) at or above which two phrasings are one gap."""
@@ -72,11 +79,31 @@ class FactFeedback:
 
 
 @dataclass(frozen=True, slots=True)
+class PickedQuestion:
+    """A question asked without an answer, then answered in its askers' view by picking
+    ``fact_id`` from the "did you mean" suggestions: a proposed key of that fact.
+
+    ``text`` is its most common spelling (the key to add), ``count`` the picks, ``people``
+    how many different people made them, ``query_ids`` the logged questions picked for.
+    """
+
+    text: str
+    fact_id: str
+    title: str
+    count: int
+    people: int
+    last_picked: datetime
+    query_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class GapReport:
-    """What Sitrep is missing: unanswered question families and facts people voted down."""
+    """What Sitrep is missing: unanswered question families, facts people voted down, and
+    questions whose askers picked their answer from the suggestions."""
 
     unanswered: tuple[Gap, ...] = ()
     disliked: tuple[FactFeedback, ...] = ()
+    picked: tuple[PickedQuestion, ...] = ()
 
 
 @dataclass(slots=True)
@@ -164,6 +191,66 @@ def disliked_facts(
     return found
 
 
+def picked_questions(
+    picks: Iterable[Pick],
+    facts: Mapping[str, Fact] | Iterable[Fact],
+    matcher: Asker | None = None,
+    *,
+    limit: int | None = None,
+) -> list[PickedQuestion]:
+    """Questions picked for, one per normalised text and fact picked, most picked first.
+
+    Not proposed: the pick of a fact that is retired or unknown, a question the fact already
+    has as a key (see :func:`is_key_of`), one too long to be a key, and, with a matcher, a
+    question that finds an answer now (it was closed another way).
+    """
+    by_id = facts if isinstance(facts, Mapping) else {f.id: f for f in facts}
+    groups: dict[tuple[str, str], list[Pick]] = {}
+    for pick in picks:
+        folded = words(pick.query)
+        if folded:
+            groups.setdefault((" ".join(folded), pick.fact_id), []).append(pick)
+    found = []
+    for (_, fact_id), members in groups.items():
+        fact = by_id.get(fact_id)
+        if fact is None or fact.status != "active":
+            continue
+        text = Counter(clean_text(p.query) for p in members).most_common(1)[0][0]
+        if len(text) > MAX_KEY or is_key_of(fact, text):
+            continue
+        if matcher is not None and matcher.ask(text).answered:
+            continue
+        found.append(
+            PickedQuestion(
+                text=text,
+                fact_id=fact.id,
+                title=fact.title,
+                count=len(members),
+                people=len({p.picker for p in members}),
+                last_picked=max(p.at for p in members),
+                query_ids=tuple(sorted({p.query_id for p in members})),
+            )
+        )
+    found.sort(key=lambda p: (-p.count, -p.last_picked.timestamp(), p.text, p.fact_id))
+    return found if limit is None else found[: max(0, limit)]
+
+
+def is_key_of(fact: Fact, question: str) -> bool:
+    """True if ``fact`` has ``question`` as a key already: the same words, whatever their
+    case, accents or punctuation ("Exchange rate?" is the key "exchange rate")."""
+    asked = words(question)
+    return bool(asked) and any(words(key) == asked for key in fact.keys)
+
+
+def without_picked(
+    queries: Iterable[QueryRecord], picked: Iterable[PickedQuestion]
+) -> list[QueryRecord]:
+    """The queries that no proposed pick stands for: each question is counted once, among
+    the picks if its asker picked a fact that is proposed, else among the gaps."""
+    taken = {query_id for p in picked for query_id in p.query_ids}
+    return [q for q in queries if q.id not in taken]
+
+
 def gap_report(
     queries: Iterable[QueryRecord],
     matcher: Asker | None,
@@ -173,14 +260,25 @@ def gap_report(
     days: float,
     now: datetime,
     limit: int | None = None,
+    picks: Iterable[Pick] = (),
 ) -> GapReport:
-    """Unanswered question families (see :func:`gaps`) and facts with negative feedback.
+    """Unanswered question families (see :func:`gaps`), facts with negative feedback, and
+    questions picked for (see :func:`picked_questions`), which the gaps then leave out.
 
-    ``feedback`` should cover the same window (``FactStore.feedback.summary(since=...)``).
+    ``feedback`` should cover the same window (``FactStore.feedback.summary(since=...)``);
+    ``picks`` are taken from the same window as the queries.
     """
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    start = now - timedelta(days=days)
+    by_id = {f.id: f for f in facts}
+    recent = [p for p in picks if start <= p.at <= now]
+    picked = picked_questions(recent, by_id, matcher, limit=None)
+    unanswered = gaps(without_picked(queries, picked), matcher, days=days, now=now, limit=limit)
     return GapReport(
-        unanswered=tuple(gaps(queries, matcher, days=days, now=now, limit=limit)),
-        disliked=tuple(disliked_facts(feedback, facts)[:limit]),
+        unanswered=tuple(unanswered),
+        disliked=tuple(disliked_facts(feedback, by_id)[:limit]),
+        picked=tuple(picked[:limit]),
     )
 
 

@@ -176,11 +176,19 @@ def record_failed(store: FactStore, guild_id: int, key: str, note: str) -> bool:
 def guild_gaps(
     store: FactStore, guild_id: int, now: datetime, days: float, matcher: Asker | None
 ) -> GapReport:
-    """The gap report of one server's questions and votes over the last ``days`` days."""
+    """The gap report of one server's questions, picks and votes over the last ``days``
+    days."""
     since = now - timedelta(days=days)
     inputs = store.digests.inputs(since, now + timedelta(microseconds=1), guild_id=guild_id)
     return gap_report(
-        inputs.queries, matcher, inputs.feedback, inputs.facts, days=days, now=now, limit=None
+        inputs.queries,
+        matcher,
+        inputs.feedback,
+        inputs.facts,
+        days=days,
+        now=now,
+        limit=None,
+        picks=inputs.picks,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
-from ..matching.evidence import CONNECTORS, names
+from ..matching.evidence import CONNECTORS, names, text_evidence
 from ..matching.index import CONTEXT, IndexedFact, TermIndex, index_fact
 from ..matching.lexicon import is_english_word
 from ..matching.matcher import MatchConfig, Matcher, Scored
@@ -167,10 +167,18 @@ def index_passage(passage: Passage, document: DocumentMeta, analyzer: Analyzer) 
     passages' own words, and only the passage's words add head coverage, so of the passages
     covering "cholera deaths in Dosso" in a report titled with both, one whose section or
     sentence speaks of cholera ranks first.
+
+    What the passage's text bears out (its counts and names) is read here, once, rather
+    than at every question that finds it.
     """
-    indexed = index_fact(pseudo_fact(passage, document), analyzer)
+    # A passage is unreviewed text: no questions are derived from it (not measured).
+    indexed = index_fact(pseudo_fact(passage, document), analyzer, derive=False)
     context = analyzer.terms([document.title], inner=True) - indexed.terms
-    return replace(indexed, terms=indexed.terms | {CONTEXT + term for term in context})
+    return replace(
+        indexed,
+        terms=indexed.terms | {CONTEXT + term for term in context},
+        evidence=text_evidence(indexed.title, analyzer),
+    )
 
 
 def index_passages(

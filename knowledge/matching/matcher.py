@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from ..models import Alternative, Answer, Fact, Glossary
-from .evidence import after_numbers, beside_names
+from .evidence import TextEvidence, text_evidence
 from .index import CONTEXT, IndexedFact, TermIndex, index_fact
 from .lexicon import english_frequency, is_english_word, related_words, relatives
 from .text import (
@@ -93,7 +93,6 @@ MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
 # What an entry's text bears out (see :mod:`.evidence`): the terms after each of its numbers,
 # and each name's terms with its neighbours' terms.
-_Evidence = tuple[list[frozenset[str]], list[tuple[tuple[str, ...], tuple[str, ...]]]]
 _TEXT_HARD_INTENTS = _HARD_INTENTS | {"who"}
 _T = TypeVar("_T")
 
@@ -234,7 +233,7 @@ class Matcher:
         # matcher (a refresh builds a new one), so entries never go stale.
         self._entries: OrderedDict[int, IndexedFact] = OrderedDict()
         self._bridges: dict[str, frozenset[str]] = {}
-        self._evidence_cache: dict[str, _Evidence] = {}
+        self._evidence_cache: dict[str, TextEvidence] = {}
 
     def __len__(self) -> int:
         return self._size
@@ -591,7 +590,7 @@ class Matcher:
         # A death toll counts only for a question about deaths.
         kinds = entry.kinds | {"count"} if "toll" in query.intent & entry.kinds else entry.kinds
         if config.read_text:
-            kinds = self._kinds_in_text(query, entry.title, kinds)
+            kinds = self._kinds_in_text(query, entry, kinds)
         unmet = query.intent - kinds - {"toll"}
         # Read from the text, "who" is as sure as a number or a date: a passage that names
         # no one beside the question's words cannot say who.
@@ -615,34 +614,32 @@ class Matcher:
             and not self._bound_elsewhere(query, entry),
         )
 
-    def _kinds_in_text(self, query: _Query, text: str, kinds: frozenset[str]) -> frozenset[str]:
+    def _kinds_in_text(
+        self, query: _Query, entry: IndexedFact, kinds: frozenset[str]
+    ) -> frozenset[str]:
         """``kinds`` as the entry's own text bears them out (see :mod:`.evidence`): a count
         of what "how many" asks about, a name beside a word of a "who" question."""
         counts = query.counted and "count" in query.intent and "count" in kinds
         who = "who" in query.intent and "who" not in kinds
         if not (counts or who):
             return kinds
-        numbers, names = self._evidence(text)
-        if counts and not any(query.counted.intersection(terms) for terms in numbers):
+        evidence = self._evidence(entry)
+        if counts and not any(query.counted.intersection(terms) for terms in evidence.numbers):
             kinds = kinds - {"count"}
         if who:
             asked = frozenset(t for slot in query.slots if not slot.light for t in slot.terms)
-            if any(_names_whom(asked, name, near) for name, near in names):
+            if any(_names_whom(asked, *name) for name in evidence.names):
                 kinds = kinds | {"who"}
         return kinds
 
-    def _evidence(self, text: str) -> _Evidence:
-        """The terms after each number in ``text`` and of each name with its neighbours:
-        worked out once per text, since the same entries come up question after question."""
-        analyse = self.analyzer.analyse_words
-
-        def evidence() -> _Evidence:
-            return (
-                [frozenset(analyse(w).terms) for w in after_numbers(text)],
-                [(analyse(name).terms, analyse(near).terms) for name, near in beside_names(text)],
-            )
-
-        return _remembered(self._evidence_cache, text, evidence)
+    def _evidence(self, entry: IndexedFact) -> TextEvidence:
+        """What the entry's text (its title) bears out: as indexed, else read now and
+        remembered, since the same entries come up question after question."""
+        if entry.evidence is not None:
+            return entry.evidence
+        return _remembered(
+            self._evidence_cache, entry.title, partial(text_evidence, entry.title, self.analyzer)
+        )
 
     def _bound_elsewhere(self, query: _Query, entry: IndexedFact) -> bool:
         """Whether the entry's text gives the question's attribute to something else: "head
@@ -654,7 +651,7 @@ class Matcher:
         unstated = [(a, b) for a, b in query.bindings if b not in entry.head]
         if not unstated:
             return False  # the usual case: the text's own words name the entity
-        stated = self.analyzer.analyse(entry.title).bindings
+        stated = self._evidence(entry).bindings
         return any(x == a and y != b for a, b in unstated for x, y in stated)
 
     def _rules_head(
@@ -726,15 +723,18 @@ def _remembered(cache: dict[str, _T], key: str, make: Callable[[], _T]) -> _T:
     return found
 
 
-def _names_whom(asked: frozenset[str], name: Sequence[str], near: Sequence[str]) -> bool:
+def _names_whom(
+    asked: frozenset[str], name: Sequence[str], near: Sequence[str], described: bool
+) -> bool:
     """Whether a name says who a question asks about: beside the question's words and
-    made of none of them ("the regional governor, Colonel Abdourahamane Sidi"), or holding
+    made of none of them ("the regional governor, Colonel Abdourahamane Sidi"); or holding
     all of them and more, a title before a person's name ("Interior Minister Fernand
-    Hounkpatin" for "who is the interior minister")."""
+    Hounkpatin" for "who is the interior minister"); or made of them and followed by who it
+    is ("Sokia ag-Kamik is a spokesman of the MSS" for "who is Sokia ag-Kamik")."""
     inside = asked.intersection(name)
     if not inside:
         return bool(asked.intersection(near))
-    return inside == asked and len(set(name) - asked) >= 2
+    return inside == asked and (described or len(set(name) - asked) >= 2)
 
 
 def _counted(analysis: Analysis) -> list[str]:

@@ -124,6 +124,14 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("figures",), "count"),
 )
 
+# A number that is not a year ("2021") or a day of a month ("September 11") is a count.
+COUNT_RE = re.compile(
+    r"(?<![\w,.])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w,.]*\d)"
+    r"|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|percent|half|twice"
+    r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b",
+    re.I,
+)
 # Words that only say what kind of answer is wanted ("offensive date", "number of fighters"):
 # they set the intent and are not topic words.
 INTENT_WORDS = frozenset({"date", "dates", "year", "number", "numbers", "figure", "figures"})

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..digest.content import DigestLayout, Section
-from ..digest.gaps import FactFeedback, Gap, GapReport
+from ..digest.content import PICKED_TITLE, DigestLayout, Section
+from ..digest.gaps import FactFeedback, Gap, GapReport, PickedQuestion
 from .parts import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -51,6 +51,9 @@ _EMBED_BUDGET = EMBED_TOTAL_LIMIT - _FOOTER_ROOM - TITLE_LIMIT
 _MARKER_RE = re.compile(r"^Sitrep digest (?P<key>\S+) · part (?P<part>\d+)/(?P<total>\d+)")
 GAPS_SHOWN = 10
 """Gaps listed by ``/fact gaps`` (the most asked first)."""
+PICKS_SHOWN = 5
+"""Picked questions listed by ``/fact gaps``: one row of five "Add as key" buttons."""
+PICK_LETTERS = "ABCDE"
 EXAMPLES_SHOWN = 2
 CLOSEST_SHOWN = 3
 
@@ -205,6 +208,23 @@ def gap_field(number: int, gap: Gap) -> Field:
     return Field(name, shorten("\n".join(lines), FIELD_VALUE_LIMIT))
 
 
+def pick_letter(index: int) -> str:
+    """The letter naming the ``index``-th (0-based) picked question, on its field and button."""
+    return PICK_LETTERS[index]
+
+
+def picked_field(index: int, picked: PickedQuestion) -> Field:
+    """One picked question: what was asked, how often, and the fact its askers picked."""
+    times = _times(picked.count)
+    name = shorten(f"{pick_letter(index)}. {_quoted(picked.text, 150)} — {times}", FIELD_NAME_LIMIT)
+    people = "1 person" if picked.people == 1 else f"{picked.people} people"
+    lines = [
+        f"Picked: {escape_markdown(plain(picked.title, 80))} (`{picked.fact_id}`), by {people}",
+        f"Last picked <t:{int(picked.last_picked.timestamp())}:R>",
+    ]
+    return Field(name, shorten("\n".join(lines), FIELD_VALUE_LIMIT))
+
+
 def feedback_field(disliked: Iterable[FactFeedback]) -> Field | None:
     """Facts voted down, most down votes first; ``None`` if there are none."""
     lines = [
@@ -233,10 +253,13 @@ def _days(days: float) -> str:
 def render_gap_report(
     report: GapReport, *, days: float, now: datetime, shown: int = GAPS_SHOWN
 ) -> EmbedPart:
-    """``/fact gaps``: numbered question families with counts and closest facts, then the
-    facts people voted down, all for the last ``days`` days before ``now``."""
+    """``/fact gaps``: numbered question families with counts and closest facts, lettered
+    questions whose askers picked a fact from the suggestions, then the facts people voted
+    down, all for the last ``days`` days before ``now``."""
     gaps = report.unanswered[:shown]
+    picks = report.picked[:PICKS_SHOWN]
     fields = [gap_field(n, gap) for n, gap in enumerate(gaps, start=1)]
+    fields += [picked_field(n, picked) for n, picked in enumerate(picks)]
     disliked = feedback_field(report.disliked)
     if disliked is not None:
         fields.append(disliked)
@@ -249,6 +272,15 @@ def render_gap_report(
             description += f" Showing the {shown} most asked of {len(report.unanswered)}."
     else:
         description = "No unanswered questions in this period."
+    if picks:
+        last = len(picks) - 1
+        letters = pick_letter(0) + (f"–{pick_letter(last)}" if last else "")
+        description += (
+            f" {PICKED_TITLE} ({letters}): the askers chose that fact; “Add as key” adds the "
+            "question to it, and it leaves this list."
+        )
+        if len(report.picked) > len(picks):
+            description += f" Showing {len(picks)} of {len(report.picked)}."
     return EmbedPart(
         title=f"Gaps — the last {_days(days)}",
         description=description,

@@ -81,6 +81,19 @@ def render_change(fact: Fact, revision: Revision | None) -> Reply:
     return Reply(content=f"Done: `{fact.id}` is now at rev {revision.rev}.", embeds=(embed,))
 
 
+def render_suggested_keys(fact: Fact, keys: Sequence[str]) -> EmbedPart:
+    """The question keys suggested for a fact just saved, under its change, to accept with
+    one click ("Add suggested keys") or leave."""
+    lines = [f"• {escape_markdown(neutralize_mentions(plain(key, 120)))}" for key in keys]
+    kept = fit_lines(lines, FIELD_VALUE_LIMIT * 2, lambda n: f"… {n} more")
+    return EmbedPart(
+        title="Suggested question keys",
+        description="\n".join(kept),
+        footer=f"Derived from the words of {fact.id}; none is a key until you add them.",
+        colour=COLOUR_INFO,
+    )
+
+
 def _undo_hint(fact_id: str, rev: int) -> str:
     undo = f"/fact revert {fact_id} {rev - 1}" if rev > 1 else f"/fact retire {fact_id}"
     return f"Undo: {undo} · all changes: /fact history {fact_id}"

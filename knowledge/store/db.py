@@ -72,16 +72,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def window(since: datetime | None, until: datetime | None) -> tuple[str, tuple[str, ...]]:
-    """A ``WHERE`` clause on ``at`` for ``since`` (inclusive) to ``until`` (exclusive)."""
+def window(
+    since: datetime | None, until: datetime | None, guild_id: int | None = None
+) -> tuple[str, tuple[str | int, ...]]:
+    """A ``WHERE`` clause on ``at`` for ``since`` (inclusive) to ``until`` (exclusive), and
+    on ``guild_id`` when one is given."""
     clauses: list[str] = []
-    params: list[str] = []
+    params: list[str | int] = []
     if since is not None:
         clauses.append("at >= ?")
         params.append(iso_time(since))
     if until is not None:
         clauses.append("at < ?")
         params.append(iso_time(until))
+    if guild_id is not None:
+        clauses.append("guild_id = ?")
+        params.append(guild_id)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     return where, tuple(params)
 

@@ -22,6 +22,7 @@ from .checks import MAX_REASON, Stamp, make_stamp
 from .db import Transactions, window
 from .documents import DocumentStore
 from .feedback import FeedbackStore
+from .picks import PickStore
 from .querylog import QueryLog
 from .rows import dump, iso_time, load_facts, load_revisions
 
@@ -44,14 +45,17 @@ class DigestStore:
         queries: QueryLog,
         feedback: FeedbackStore,
         documents: DocumentStore | None = None,
+        picks: PickStore | None = None,
     ) -> None:
         """Write through ``tx``; ``clock`` stamps changes and runs; inputs read the others
-        (without ``documents``, a digest tells of no source documents)."""
+        (without ``documents``, a digest tells of no source documents; without ``picks``,
+        of no "did you mean" picks)."""
         self._tx = tx
         self._clock = clock
         self._queries = queries
         self._feedback = feedback
         self._documents = documents
+        self._picks = picks
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -230,9 +234,9 @@ class DigestStore:
 
         Every fact (retired too, for titles), every ingested document (removed too, for
         titles), the revisions and document versions of the window, and the window's
-        questions and answer feedback: those of ``guild_id`` only when given, so that one
-        server's questions never show up in another's digest (documents answer in every
-        server, so they are everyone's news).
+        questions, "did you mean" picks and answer feedback: those of ``guild_id`` only when
+        given, so that one server's questions never show up in another's digest (documents
+        answer in every server, so they are everyone's news).
         """
         documents = self._documents
         with self._tx.reading() as conn:
@@ -242,6 +246,11 @@ class DigestStore:
             feedback = self._feedback.summary(since, until=until, guild_id=guild_id)
             sources = documents.sources(include_removed=True) if documents else []
             ingested = documents.ingested_between(since, until) if documents else []
+            picks = (
+                self._picks.records(since=since, until=until, guild_id=guild_id)
+                if self._picks
+                else []
+            )
         return DigestInputs(
             facts=tuple(facts),
             revisions=tuple(revisions),
@@ -249,6 +258,7 @@ class DigestStore:
             feedback=tuple(feedback),
             documents=tuple(sources),
             ingested=tuple(ingested),
+            picks=tuple(picks),
         )
 
 

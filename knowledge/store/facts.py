@@ -12,7 +12,8 @@ and a retired fact keeps its history but gives its keys back, so another fact ma
 
 The other records of the same database hang off the store and share its connection and
 transactions: :attr:`FactStore.queries` (the query log), :attr:`FactStore.feedback` (answer
-votes) and :attr:`FactStore.digests` (digest settings and runs).
+votes), :attr:`FactStore.picks` ("did you mean" picks) and :attr:`FactStore.digests` (digest
+settings and runs).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .digests import DigestStore
 from .documents import DocumentStore
 from .feedback import FeedbackStore
 from .migrations import migrate
+from .picks import PickStore
 from .plans import Write, plan_sync
 from .querylog import QueryLog
 from .rows import (
@@ -77,6 +79,8 @@ class FactStore:
     """The query log: every question asked and the verdict."""
     feedback: FeedbackStore
     """Votes on answers."""
+    picks: PickStore
+    """"Did you mean" picks: the fact the asker of an unanswered question chose."""
     digests: DigestStore
     """Each guild's digest settings, the periods posted, and what a digest reads."""
 
@@ -90,12 +94,14 @@ class FactStore:
         self._tx = Transactions(db)
         self.queries = QueryLog(self._tx, clock)
         self.feedback = FeedbackStore(self._tx, clock)
+        self.picks = PickStore(self._tx, clock)
         self.digests = DigestStore(
             self._tx,
             clock,
             queries=self.queries,
             feedback=self.feedback,
             documents=DocumentStore(db, clock=clock),
+            picks=self.picks,
         )
 
     @property
@@ -495,6 +501,19 @@ class FactStore:
             raise_problems(fact_problem_list(fact, documents, today=today) + own_key_problems(fact))
         if fact.status == "active":
             self._check_keys_free(fact)
+
+    def key_owners(self, keys: Iterable[str]) -> dict[str, str]:
+        """The active fact that owns each of ``keys`` (compared ignoring case and spacing),
+        by key as given; keys nobody owns are left out."""
+        owners: dict[str, str] = {}
+        for key in keys:
+            row = self._db.conn.execute(
+                "SELECT fact_id FROM fact_keys WHERE norm_key = ? AND active = 1",
+                (normalize_key(key),),
+            ).fetchone()
+            if row is not None:
+                owners[key] = str(row[0])
+        return owners
 
     def _check_keys_free(self, fact: Fact) -> None:
         for key in fact.keys:

@@ -282,11 +282,48 @@ _V4_SCHEMA: tuple[str, ...] = (
 )
 
 
+def _v5_suggestion_picks(db: sqlite_utils.Database) -> None:
+    """ "Did you mean" picks: a question logged without an answer, and the fact its asker chose."""
+    for statement in _V5_SCHEMA:
+        db.execute(statement)
+
+
+_V5_SCHEMA: tuple[str, ...] = (
+    # A pick is what the asker said a question meant: it feeds the gaps report's proposals
+    # of new keys. The text is copied from the query log so that a pick stands on its own;
+    # the UNIQUE pair makes a repeated click on the same suggestion count once.
+    """
+    CREATE TABLE suggestion_picks (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,                   -- ISO timestamp, UTC
+        query_id INTEGER NOT NULL,                -- the logged question; no FK, like feedback
+        query    TEXT NOT NULL,                   -- its text as asked
+        fact_id  TEXT NOT NULL,                   -- the fact picked; no FK, like the query log
+        guild_id INTEGER,
+        picker   TEXT NOT NULL,                   -- keyed hash of (guild, user), never the user
+        UNIQUE (query_id, fact_id)
+    )
+    """,
+    "CREATE INDEX suggestion_picks_at ON suggestion_picks(at)",
+    """
+    CREATE TRIGGER suggestion_picks_no_update BEFORE UPDATE ON suggestion_picks
+    BEGIN SELECT RAISE(ABORT, 'suggestion picks are append-only'); END
+    """,
+    """
+    CREATE TRIGGER suggestion_picks_no_delete BEFORE DELETE ON suggestion_picks
+    BEGIN SELECT RAISE(ABORT, 'suggestion picks are append-only'); END
+    """,
+    # Its own salt: a picker's hash says nothing about their votes, nor theirs about picks.
+    "INSERT INTO salts (name, value) VALUES ('picks', randomblob(32))",
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_digests_feedback,
     _v3_sources,
     _v4_passage_answers,
+    _v5_suggestion_picks,
 )
 """Every migration in order; ``MIGRATIONS[n - 1]`` produces schema version ``n``."""
 

@@ -44,15 +44,16 @@ class QueryLog:
         passage: PassageHit | None = None,
         guild_id: int | None = None,
         channel_id: int | None = None,
-    ) -> None:
-        """Record a question and the bot's verdict (never who asked).
+    ) -> int | None:
+        """Record a question and the bot's verdict (never who asked); the logged row's id.
 
         With ``passage`` (the unreviewed passage that answered what no fact did) the question
         is logged with status "passage", the passage's id and its score; a question a fact
         answered cannot also be answered from a passage (``ValueError``).
 
         Logging never makes a question wait: while another process holds the write lock the
-        record is kept in memory (up to :data:`MAX_PENDING`) and written with the next one.
+        record is kept in memory (up to :data:`MAX_PENDING`) and written with the next one;
+        such a question has no id yet, and ``None`` is returned.
         """
         if passage is not None and answer.answered:
             raise ValueError("a question a fact answered is not answered from a passage")
@@ -73,12 +74,14 @@ class QueryLog:
             )
         )
         del self._pending[:-MAX_PENDING]
-        self.flush(wait=False)
+        return self.flush(wait=False)
 
-    def flush(self, *, wait: bool = True) -> None:
-        """Write the questions kept back; with ``wait=False`` give up at once if locked."""
+    def flush(self, *, wait: bool = True) -> int | None:
+        """Write the questions kept back; with ``wait=False`` give up at once if locked.
+
+        Returns the id of the last question written (``None``: nothing was written)."""
         if not self._pending:
-            return
+            return None
         try:
             with no_wait(self._tx.conn) if not wait else nullcontext(), self._tx.writing() as conn:
                 conn.executemany(
@@ -86,11 +89,14 @@ class QueryLog:
                     " channel_id, passage_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     self._pending,
                 )
+                # Inside the transaction: the connection's own last insert, the newest record.
+                (last,) = conn.execute("SELECT last_insert_rowid()").fetchone()
         except StoreBusy:
             if wait:
                 raise
-            return
+            return None
         self._pending.clear()
+        return int(last)
 
     def records(
         self,
@@ -105,11 +111,7 @@ class QueryLog:
         the store records.
         """
         self.flush(wait=False)
-        where, times = window(since, until)
-        params: tuple[Any, ...] = times
-        if guild_id is not None:
-            where += " AND guild_id = ?" if where else " WHERE guild_id = ?"
-            params = (*times, guild_id)
+        where, params = window(since, until, guild_id)
         rows = self._tx.conn.execute(
             f"SELECT {_QUERY_COLUMNS} FROM queries{where} ORDER BY id", params
         ).fetchall()

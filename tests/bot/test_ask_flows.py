@@ -9,6 +9,7 @@ import pytest
 from conftest import LEADERSHIP, TODAY, Clock, World, message_payload, suggestions
 
 from bot.errors import GENERIC
+from bot.ui.views import CUSTOM_ID_LIMIT, SuggestionButton, suggestion_id
 from knowledge.errors import FactNotFound
 
 JUMP = re.compile(r"https://discord\.com/channels/\d+/\d+/\d+")
@@ -169,6 +170,55 @@ async def test_did_you_mean_click_by_someone_else_is_private(world: World) -> No
     assert clicked.ephemeral
     assert embed_of(clicked.response).title == label
     assert world.channel.last_message.content.startswith("I have no fact")  # type: ignore[union-attr]
+
+
+async def test_did_you_mean_buttons_name_the_logged_question(world: World) -> None:
+    """Each suggestion under a miss carries the question's id in the query log, so the
+    asker's click records the pick: the question as asked, the guild and the fact."""
+    await world.alice.send(world.channel, "!ask who leads Boko Haram")
+    miss = world.channel.last_message
+    (logged,) = await world.bot.store.run(lambda d: d.store.queries.records())
+    rows = [c if isinstance(c, dict) else c.to_dict() for c in miss.components]  # type: ignore[union-attr]
+    ids = [b["custom_id"] for row in rows for b in row["components"]]
+    offered = [i for i in ids if i.startswith("sitrep:dym:")]
+    assert offered and all(i.endswith(f":{logged.id}") for i in offered)
+    await world.alice.click(miss, custom_id=offered[0])
+    (pick,) = await world.bot.store.run(lambda d: d.store.picks.records())
+    fact_id = offered[0].split(":")[3]
+    assert (pick.query_id, pick.query, pick.fact_id) == (logged.id, "who leads Boko Haram", fact_id)
+    assert pick.guild_id == world.guild.id and str(world.alice.id) not in pick.picker
+
+
+LONG_FACT = "f" * 64
+
+
+@pytest.mark.parametrize(
+    ("asker", "fact_id", "query_id", "expected"),
+    [
+        (42, LEADERSHIP, 7, f"sitrep:dym:42:{LEADERSHIP}:7"),
+        (42, LEADERSHIP, None, f"sitrep:dym:42:{LEADERSHIP}"),
+        (10**19, LONG_FACT, 12345, f"sitrep:dym:{10**19}:{LONG_FACT}"),  # 102: no query
+        (10**18, "f" * 60, 10**7, f"sitrep:dym:{10**18}:{'f' * 60}:{10**7}"),  # exactly 100
+    ],
+)
+def test_suggestion_custom_id(
+    asker: int, fact_id: str, query_id: int | None, expected: str
+) -> None:
+    """The query id is added when there is one and it fits in Discord's 100 characters."""
+    custom_id = suggestion_id(asker, fact_id, query_id)
+    assert custom_id == expected
+    assert len(custom_id) <= CUSTOM_ID_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "query"),
+    [(f"sitrep:dym:42:{LEADERSHIP}", None), (f"sitrep:dym:42:{LEADERSHIP}:9", "9")],
+)
+def test_suggestion_template_reads_old_and_new_buttons(custom_id: str, query: str | None) -> None:
+    """Buttons posted before picks were recorded (no query part) still work."""
+    match = SuggestionButton.__discord_ui_compiled_template__.fullmatch(custom_id)
+    assert match is not None
+    assert (match["asker"], match["fact"], match["query"]) == ("42", LEADERSHIP, query)
 
 
 async def test_unknown_things_are_not_bluffed(world: World) -> None:
@@ -387,7 +437,7 @@ async def test_unexpected_error_is_generic_and_logged(
     async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("secret internals /home/bot/db.py line 42")
 
-    world.bot.store.ask_dated = broken  # type: ignore[method-assign]
+    world.bot.store.respond = broken  # type: ignore[method-assign]
     result = await world.alice.slash(world.channel, "ask", query="who leads JNIM")
     assert result.ephemeral
     assert result.response.content == GENERIC

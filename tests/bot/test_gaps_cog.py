@@ -186,3 +186,158 @@ async def test_gap_messages_allow_no_mentions(team: Team) -> None:
     text = str(fields((await gaps(team)).response))
     assert "<@&" not in text
     assert "@everyone" not in text.replace("@\u200beveryone", "")
+
+
+# --------------------------------------------------------------------------- picks
+
+PICKED = "tinzawaten-2024"
+LOSSES = "wagner losses"  # a miss whose suggestions include PICKED
+
+
+def buttons(message: Any) -> dict[str, str]:
+    """The buttons of a message: label → custom_id."""
+    rows = [c if isinstance(c, dict) else c.to_dict() for c in message.components]
+    return {
+        c["label"]: c["custom_id"]
+        for row in rows
+        for c in row["components"]
+        if c.get("type") == 2 and "custom_id" in c
+    }
+
+
+async def ask_and_pick(team: Team, query: str = LOSSES, fact_id: str = PICKED) -> Any:
+    """Alice asks ``query`` with /ask, gets a miss, and picks ``fact_id`` from its
+    suggestions; the click's result."""
+    world = team.world
+    miss = (await world.alice.slash(world.channel, "ask", query=query)).response
+    assert miss.content.startswith("I have no fact")
+    clicked = await world.alice.click(miss, label=await world.title(fact_id))
+    assert clicked.acknowledged
+    return clicked
+
+
+async def picks(team: Team) -> list[Any]:
+    return await team.bot.store.run(lambda d: d.store.picks.records())
+
+
+async def test_a_pick_becomes_a_key_in_one_click(team: Team) -> None:
+    """A member's pick after a miss is listed apart, and one moderator click adds the
+    question to the picked fact as a key (a revision by the moderator, in the mod-log); the
+    report is redrawn without it, and the question now finds that fact."""
+    modlog = team.world.guild.create_text_channel("mod-log")
+    team.bot.settings = with_settings(team.bot.settings, modlog_channel_id=modlog.id)
+    await ask_and_pick(team)
+    (pick,) = await picks(team)
+    assert (pick.query, pick.fact_id, pick.guild_id) == (LOSSES, PICKED, team.world.guild.id)
+    report = (await gaps(team)).response
+    found = fields(report)
+    assert f"A. “{LOSSES}” — once" in found
+    assert f"(`{PICKED}`), by 1 person" in found[f"A. “{LOSSES}” — once"]
+    assert all(LOSSES not in name for name in found if not name.startswith("A. "))
+    assert "Asked, then picked from the suggestions (A)" in report.embeds[0].description
+    label = f"A. Add as key to {PICKED}"
+    assert buttons(report)[label] == f"sitrep:pick:7:{pick.query_id}:{PICKED}"
+    added = await team.boss.click(report, label=label)
+    assert added.acknowledged
+    fact = await team.bot.store.fact(PICKED)
+    assert LOSSES in fact.keys
+    history = await team.bot.store.run(lambda d: d.store.history(PICKED))
+    assert (history[-1].action, history[-1].actor) == ("add_key", f"discord:{team.boss.id}")
+    assert history[-1].reason == "picked from the suggestions 1 time(s) (/fact gaps)"
+    redrawn = added.response
+    assert redrawn.id == report.id
+    assert redrawn.content == f"Added “{LOSSES}” to `{PICKED}` as a key (rev {fact.rev})."
+    assert not any(name.startswith("A. ") for name in fields(redrawn))
+    assert not any(label.startswith("A. ") for label in buttons(redrawn))
+    (logged,) = team.posts(modlog)
+    assert PICKED in str(logged.embeds[0].to_dict())
+    answer = await team.bot.store.run(lambda d: d.ask(LOSSES, log=False))
+    assert answer.fact is not None and answer.fact.id == PICKED
+
+
+async def test_picks_count_once_per_question_and_by_people(team: Team) -> None:
+    """Two askers picking for the same question are counted, with how many people; a pick
+    from !ask counts like one from /ask."""
+    await ask_and_pick(team)
+    world = team.world
+    await world.bob.send(world.channel, "!ask Wagner losses?")
+    miss = world.channel.last_message
+    await world.bob.click(miss, label=await world.title(PICKED))
+    found = fields((await gaps(team)).response)
+    assert f"(`{PICKED}`), by 2 people" in found[f"A. “{LOSSES}” — 2 times"]
+
+
+async def test_only_the_askers_pick_is_recorded(team: Team) -> None:
+    """Someone else clicking a suggestion sees the fact privately; nothing is recorded,
+    and the question stays an unanswered gap."""
+    world = team.world
+    miss = (await world.alice.slash(world.channel, "ask", query=LOSSES)).response
+    clicked = await world.bob.click(miss, label=await world.title(PICKED))
+    assert clicked.ephemeral
+    assert await picks(team) == []
+    assert f"“{LOSSES}” — once" in [
+        n.split(". ", 1)[1] for n in fields((await gaps(team)).response)
+    ]
+
+
+async def test_add_as_key_is_for_moderators_only(team: Team) -> None:
+    """B1: the button runs the moderators' check on every click: a moderator who has lost
+    the role since opening the report is refused, and nothing is added."""
+    await ask_and_pick(team)
+    report = (await gaps(team)).response
+    guild = team.world.guild
+    team.env.backend.remove_member_role(guild.id, team.boss.id, guild.roles["Managers"].id)
+    await team.env.settle()
+    refused = await team.boss.click(report, label=f"A. Add as key to {PICKED}")
+    assert refused.ephemeral
+    assert refused.response.content.startswith("Only moderators")
+    assert LOSSES not in (await team.bot.store.fact(PICKED)).keys
+
+
+async def test_add_as_key_after_the_fact_was_retired(team: Team) -> None:
+    """A fact retired meanwhile gets no key: the moderator is told, the report redrawn
+    with the question back among the gaps."""
+    await ask_and_pick(team)
+    report = (await gaps(team)).response
+    await team.bot.store.run(lambda d: d.store.retire(PICKED, actor="cli:ana"))
+    clicked = await team.boss.click(report, label=f"A. Add as key to {PICKED}")
+    assert clicked.response.content == f"`{PICKED}` was retired meanwhile: nothing was added."
+    assert LOSSES not in (await team.bot.store.fact(PICKED)).keys
+    names = [n.split(". ", 1)[1] for n in fields(clicked.response)]
+    assert f"“{LOSSES}” — once" in names
+
+
+async def test_add_as_key_when_the_key_is_there_already(team: Team) -> None:
+    """A key someone added meanwhile is not added twice: the moderator is told so."""
+    await ask_and_pick(team)
+    report = (await gaps(team)).response
+    await team.bot.store.run(lambda d: d.store.add_key(PICKED, "Wagner losses", actor="cli:ana"))
+    before = (await team.bot.store.fact(PICKED)).rev
+    clicked = await team.boss.click(report, label=f"A. Add as key to {PICKED}")
+    assert clicked.response.content == f"`{PICKED}` already has “{LOSSES}” as a key."
+    assert (await team.bot.store.fact(PICKED)).rev == before
+
+
+async def test_add_as_key_on_a_stale_report(team: Team) -> None:
+    """A pick older than the report's window is gone: the moderator is told, nothing added;
+    the button works after a restart too."""
+    await ask_and_pick(team)
+    report = (await gaps(team, days=1)).response
+    await team.env.advance_time(2 * 86400)
+    await team.restart()
+    clicked = await team.boss.click(report, label=f"A. Add as key to {PICKED}")
+    assert clicked.acknowledged
+    assert clicked.response.content.startswith("That question is no longer proposed")
+    assert LOSSES not in (await team.bot.store.fact(PICKED)).keys
+
+
+async def test_pick_messages_allow_no_mentions(team: Team) -> None:
+    """A2: the pick's answer, the report and the redraw after "Add as key" carry an empty
+    parse list."""
+    await ask_and_pick(team)
+    report = (await gaps(team)).response
+    await team.boss.click(report, label=f"A. Add as key to {PICKED}")
+    payloads = message_requests(team.env)
+    assert payloads
+    for payload in payloads:
+        assert payload.get("allowed_mentions", {}).get("parse") == [], payload

@@ -17,6 +17,7 @@ from knowledge.documents.answers import (
 )
 from knowledge.documents.models import DocumentMeta, Passage
 from knowledge.documents.read import read_text
+from knowledge.matching.evidence import text_evidence
 from knowledge.matching.index import CONTEXT
 from knowledge.matching.text import Analyzer
 from knowledge.models import Glossary
@@ -70,6 +71,18 @@ def test_stored_and_in_memory_matchers_agree(desk: Desk) -> None:
     for query in (QUESTION, "how many people died in the floods", "who leads Chad"):
         stored, built = desk.passage_matcher.ask(query), memory.ask(query)
         assert (stored and stored.passage) == (built and built.passage)
+
+
+def test_the_stored_index_holds_what_each_passage_text_bears_out(desk: Desk) -> None:
+    """Counts and names are read once, when a passage is indexed, not at every question;
+    what is stored is what reading the text now gives."""
+    index = desk.passage_matcher._matcher.index
+    entries = index.docs(list(range(1, len(desk.passage_matcher) + 1))).values()
+    analyzer = Analyzer(Glossary())
+    assert entries
+    for entry in entries:
+        assert entry.evidence == text_evidence(entry.title, analyzer)
+    assert any(entry.evidence and entry.evidence.numbers for entry in entries)
 
 
 def test_a_new_version_replaces_the_old_passages_in_the_index(desk: Desk) -> None:

@@ -102,3 +102,13 @@ def test_unknown_status_in_a_row_raises(store: FactStore, status: str) -> None:
         conn.execute("PRAGMA ignore_check_constraints = OFF")
     with pytest.raises(ValueError, match="unknown answer status"):
         store.queries.records()
+
+
+def test_log_returns_the_rows_id(store: FactStore) -> None:
+    """Each logged question's id comes back, as the query log numbers it."""
+    ids = [
+        store.queries.log(Answer(query=f"question {n}", status="no_match", score=0.0))
+        for n in range(3)
+    ]
+    assert ids == [r.id for r in store.queries.records()]
+    assert store.queries.flush() is None  # nothing held back: nothing written
