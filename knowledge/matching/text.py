@@ -93,6 +93,10 @@ LIGHT_WORDS = frozenset(
     """.split()
 )
 
+# Nouns that, after "which" or "what", ask for a place.
+_PLACE_NOUNS = (
+    "country countries town towns city cities region regions province provinces place places"
+).split()
 # A question word, or a phrase that asks for one kind of answer; the value is that kind.
 _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("how", "many"), "count"),
@@ -105,6 +109,8 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("what", "year"), "when"),
     (("what", "date"), "when"),
     (("what", "time"), "when"),
+    # "which country", "what town": the answer is a place.
+    *(((which, place), "where") for which in ("which", "what") for place in _PLACE_NOUNS),
     (("who",), "who"),
     (("whom",), "who"),
     (("whose",), "who"),
@@ -138,6 +144,11 @@ INTENT_WORDS = frozenset({"date", "dates", "year", "number", "numbers", "figure"
 # Words that say what kind of answer is wanted only after "what": "what time" asks when, but
 # "waiting times" are a topic.
 _INTENT_AFTER_WHAT = frozenset({"time"})
+# Words that a chat phrase uses for something else than their topic sense: "back then" and
+# "way back" speak of the past, not of backing; "if they want" is a condition, not a goal.
+_TIME_BACK_AFTER = frozenset({"then", "when", "in"})
+_WANTING = frozenset({"want", "wants", "wanted"})
+_IF_WHO = frozenset({"i", "you", "u", "we", "they", "he", "she", "people", "ppl", "someone"})
 
 _stemmer = snowballstemmer.stemmer("english")
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -214,6 +225,18 @@ def words(text: str) -> list[str]:
 def is_casualty(folded: Sequence[str]) -> bool:
     """True if the words speak of deaths ("killed", "death toll", "casualties")."""
     return any(stem(word) in _CASUALTY_STEMS for word in folded)
+
+
+def _chat_sense(folded: Sequence[str], i: int) -> bool:
+    """Whether word ``i`` is used in a set chat phrase rather than for its topic: "back
+    then", "back in 2012", "way back"; "if they want"."""
+    word = folded[i]
+    if word == "back":
+        after = folded[i + 1] if i + 1 < len(folded) else ""
+        return after in _TIME_BACK_AFTER or (i > 0 and folded[i - 1] == "way")
+    if word in _WANTING:
+        return i >= 2 and folded[i - 2] == "if" and folded[i - 1] in _IF_WHO
+    return False
 
 
 def intent_of(raw_words: Sequence[str]) -> frozenset[str]:
@@ -318,6 +341,7 @@ class Analyzer:
                 or word in INTENT_WORDS
                 or len(word) == 1
                 or (word in _INTENT_AFTER_WHAT and start and folded[start - 1] == "what")
+                or _chat_sense(folded, start)
             ):
                 continue
             terms.append(term)
