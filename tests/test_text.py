@@ -45,10 +45,21 @@ def test_fold(text: str, expected: str) -> None:
         ("'; DROP TABLE facts; --", ["drop", "table", "facts"]),
         ("", []),
         ("🙂🙂", []),
+        # Chat shortenings are written out; ambiguous ones are left alone.
+        (
+            "are the mercs helping the govt",
+            ["are", "the", "mercenaries", "helping", "the", "government"],
+        ),
+        (
+            "what was the op called, intel says",
+            ["what", "was", "the", "operation", "called", "intelligence", "says"],
+        ),
+        ("2 mil people", ["2", "mil", "people"]),
     ],
 )
 def test_words(text: str, expected: list[str]) -> None:
-    """Words split on punctuation and hyphens; emoji and symbols are not words."""
+    """Words split on punctuation and hyphens; emoji and symbols are not words; chat
+    shortenings are written out."""
     assert words(text) == expected
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 import snowballstemmer
 
@@ -58,6 +59,34 @@ STOPWORDS = frozenset(
     shouldnt youre theyre thats hows whens wheres whys whos ive id lets
     """.split()
 )
+
+# Shortenings a chat uses for everyday words, written out so that they meet the words a fact
+# uses (and are not taken for typos: "mercs" is not "merchants"). Only unambiguous ones: not
+# "mil" (military or million) or "min" (minister or minute).
+_CHAT_SPELLINGS: Final = {
+    "govt": "government",
+    "gvt": "government",
+    "govts": "governments",
+    "intel": "intelligence",
+    "op": "operation",
+    "ops": "operations",
+    "merc": "mercenary",
+    "mercs": "mercenaries",
+    "admin": "administration",
+    "intl": "international",
+    "natl": "national",
+    "dept": "department",
+    "pres": "president",
+    "convo": "conversation",
+    "yr": "year",
+    "yrs": "years",
+    "abt": "about",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "smth": "something",
+    "sth": "something",
+}
 
 # Words that phrase a question rather than name its topic: common verbs and generic nouns
 # and adjectives ("who *carried out* the attack", "*name* the leaders", "the *last* coup").
@@ -218,8 +247,9 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text`` in order (punctuation and hyphens split words)."""
-    return _WORD_RE.findall(fold(text))
+    """The folded words of ``text`` in order (punctuation and hyphens split words), chat
+    spellings written out ("govt" → government)."""
+    return [_CHAT_SPELLINGS.get(word, word) for word in _WORD_RE.findall(fold(text))]
 
 
 def is_casualty(folded: Sequence[str]) -> bool:
