@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time as time_module
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -137,6 +138,23 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_topics(args: argparse.Namespace, out: TextIO) -> int:
     """List the active facts, grouped by tag."""
     print(topics_to_text(_desk(args).topics()), file=out)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace, out: TextIO) -> int:
+    """Rebuild the search indexes of facts and passages from the database; safe to interrupt
+    (each index is rebuilt in one transaction) and to run again."""
+    desk = _desk(args)
+    started = time_module.perf_counter()
+    show = sys.stderr.isatty()
+
+    def progress(what: str, done: int, total: int) -> None:
+        if show:
+            sources_cli.progress_bar(done, total, what)
+
+    facts, passages = desk.reindex(progress)
+    seconds = time_module.perf_counter() - started
+    print(f"indexed {facts} facts and {passages} passages in {seconds:.1f} s", file=out)
     return 0
 
 
@@ -433,7 +451,7 @@ def _add_digest(add: Add) -> None:
 
 
 def _add_backups(add: Add) -> None:
-    """backup, restore."""
+    """backup, restore, reindex: keeping the database."""
     p = add("backup", cmd_backup)
     p.add_argument(
         "--dir", type=Path, help="where backups go (default: backups/ beside the database)"
@@ -448,6 +466,7 @@ def _add_backups(add: Add) -> None:
     add("restore", cmd_restore).add_argument(
         "file", type=Path, help="a backup made by sitrep backup (stop the bot first)"
     )
+    add("reindex", cmd_reindex)
 
 
 def _add_discord(add: Add) -> None:

@@ -31,7 +31,7 @@ def _actor() -> str:
         return "cli"
 
 
-def _progress(done: int, total: int, label: str) -> None:
+def progress_bar(done: int, total: int, label: str) -> None:
     """A one-line bar on stderr, redrawn in place."""
     width = 30
     filled = width * done // max(total, 1)
@@ -78,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace, out: TextIO, desk: Desk) -> int:
             continue
         finally:
             if show:
-                _progress(done, len(args.files), path.name)
+                progress_bar(done, len(args.files), path.name)
         print(
             f"{result.outcome:12s} {result.document_id} v{result.version}"
             f" ({result.passages} passages)",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
+from typing import Final
 
 from .curation.files import load_seeds
 from .curation.sources import load_glossary
@@ -23,8 +25,8 @@ from .documents.answers import (
     PassageMatcher,
     index_passages,
 )
-from .errors import FactNotFound, StoreBusy
-from .matching.index import TermIndex, fingerprint, index_fact
+from .errors import FactNotFound, StoreBusy, busy_as_error
+from .matching.index import IndexedFact, TermIndex, fingerprint, index_fact
 from .matching.lexicon import is_english_word
 from .matching.matcher import MatchConfig, Matcher, Scored
 from .matching.text import Analyzer, words
@@ -33,6 +35,11 @@ from .store.backup import backup_before_migration
 from .store.db import no_wait, open_db, utc_now
 from .store.documents import DocumentStore
 from .store.facts import FactStore
+
+Progress = Callable[[str, int, int], None]
+"""``progress(what, done, total)``: how far :meth:`Desk.reindex` has got."""
+# How many entries are analysed between two reports of progress.
+PROGRESS_EVERY: Final = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +121,7 @@ class Desk:
         """Bring the term index up to date: only the facts changed since it was last written,
         or everything when the glossary or the analysis rules changed."""
         if self._index.meta("fingerprint") != self._fingerprint:
-            _, newest = self.store.changed_since(0)
-            self._index.rebuild(
-                (index_fact(fact, self._analyzer) for fact in self.store.facts()),
-                {"fingerprint": self._fingerprint, "revision": str(newest)},
-            )
+            self._rebuild_facts()
             return
         changed, newest = self.store.changed_since(int(self._index.meta("revision") or 0))
         if changed:
@@ -213,11 +216,7 @@ class Desk:
         the analysis rules changed."""
         index = self._passage_index
         if index.meta("fingerprint") != self._passage_fingerprint:
-            newest = self.documents.generation()
-            index.rebuild(
-                index_passages(self.documents.passages(), self._analyzer),
-                {"fingerprint": self._passage_fingerprint, "event": str(newest)},
-            )
+            self._rebuild_passages()
             return
         changed, newest = self.documents.changed_since(int(index.meta("event") or 0))
         if changed:
@@ -227,6 +226,47 @@ class Desk:
                 remove=stale,
                 meta={"event": str(newest)},
             )
+
+    def _rebuild_facts(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index every active fact afresh (one transaction); how many were indexed."""
+        _, newest = self.store.changed_since(0)
+        facts = self.store.facts()
+        self._index.rebuild(
+            _counted((index_fact(fact, self._analyzer) for fact in facts), len(facts), progress),
+            {"fingerprint": self._fingerprint, "revision": str(newest)},
+        )
+        return len(facts)
+
+    def _rebuild_passages(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index every active document's passages afresh (one transaction); how many."""
+        newest = self.documents.generation()
+        total = self.documents.passage_count()
+        self._passage_index.rebuild(
+            _counted(index_passages(self.documents.passages(), self._analyzer), total, progress),
+            {"fingerprint": self._passage_fingerprint, "event": str(newest)},
+        )
+        return total
+
+    def reindex(self, progress: Progress | None = None) -> tuple[int, int]:
+        """Rebuild the facts' and the passages' indexes from the store, whatever state they
+        are in; ``(facts, passages)`` indexed.
+
+        Each index is rebuilt in one transaction, so an interrupted rebuild leaves it as it
+        was: safe to stop at any moment and run again. ``progress(what, done, total)`` is
+        called as entries are analysed (``what`` is "facts" or "passages").
+        """
+        try:
+            with busy_as_error():
+                facts = self._rebuild_facts(partial(progress, "facts") if progress else None)
+                passages = self._rebuild_passages(
+                    partial(progress, "passages") if progress else None
+                )
+        finally:
+            # The matchers remember entries by index row, which a rebuild renumbers: they
+            # are built again over the new indexes on the next question, even when only the
+            # first rebuild went through.
+            self._matcher = self._passages = None
+        return facts, passages
 
     def passage_for(self, answer: Answer) -> PassageHit | None:
         """The passage answering a question no curated fact answered (facts always win)."""
@@ -259,6 +299,19 @@ class Desk:
             for tag in fact.tags or ("other",):
                 groups[tag].append(fact)
         return {tag: groups[tag] for tag in sorted(groups)}
+
+
+def _counted(
+    entries: Iterable[IndexedFact], total: int, progress: Callable[[int, int], None] | None
+) -> Iterator[IndexedFact]:
+    """``entries``, reporting ``(done, total)`` every :data:`PROGRESS_EVERY` and at the end."""
+    done = 0
+    for done, entry in enumerate(entries, 1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        yield entry
+    if progress is not None:
+        progress(done, total)
 
 
 def load_seed_dir(

@@ -256,3 +256,48 @@ def test_respond_gives_the_logged_questions_id(desk: Desk, tmp_path: Path) -> No
     later = desk.respond("exchange rate", guild_id=1)
     assert later.query_id == max(r.id for r in desk.store.queries.records())
     assert len(desk.store.queries.records()) == 3  # the held-back one was written first
+
+
+def _index_rows(desk: Desk) -> tuple[int, int]:
+    conn = desk.store.db.conn
+    return (
+        conn.execute("SELECT count(*) FROM match_docs").fetchone()[0],
+        conn.execute("SELECT count(*) FROM passage_match_docs").fetchone()[0],
+    )
+
+
+def test_reindex_rebuilds_both_indexes_and_answers_the_same(reported: Desk) -> None:
+    """Every active fact and passage is indexed afresh, with progress to the end; answers
+    are what they were."""
+    before = [reported.answer(q, log=False) for q in ("who leads JNIM", RIVER)]
+    seen: list[tuple[str, int, int]] = []
+    counts = reported.reindex(lambda what, done, total: seen.append((what, done, total)))
+    assert counts == (len(FACTS), 2) == _index_rows(reported)
+    assert ("facts", len(FACTS), len(FACTS)) in seen and ("passages", 2, 2) in seen
+    after = [reported.answer(q, log=False) for q in ("who leads JNIM", RIVER)]
+    assert after == before
+
+
+def test_an_interrupted_reindex_leaves_the_indexes_as_they_were(reported: Desk) -> None:
+    """Stopped midway (here by the progress callback, as Ctrl-C would), each index is whole:
+    a rebuild is one transaction."""
+    reported.warm()
+    rows = _index_rows(reported)
+
+    def stop(what: str, done: int, total: int) -> None:
+        if what == "passages":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reported.reindex(stop)
+    assert _index_rows(reported) == rows
+    # The facts' index was rebuilt (its rows renumbered): no matcher over the old one is kept.
+    assert reported._matcher is None and reported._passages is None
+    assert reported.ask("who leads JNIM", log=False).answered
+    assert reported.answer(RIVER, log=False)[1] is not None
+
+
+def test_reindex_refuses_while_another_process_writes(desk: Desk, locked: None) -> None:
+    """A held write lock is StoreBusy at once, and nothing changes."""
+    with pytest.raises(StoreBusy):
+        desk.reindex()

@@ -301,6 +301,15 @@ class DocumentStore:
             ):
                 yield Passage(doc_id, version, start, end, text[start:end], heading), meta
 
+    def passage_count(self) -> int:
+        """How many passages :meth:`passages` yields: those of active documents' current
+        versions."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM source_documents d JOIN source_passages p"
+            " ON p.document_id = d.id AND p.version = d.version WHERE d.status = 'active'"
+        ).fetchone()
+        return int(row[0])
+
     def passage_ids(self, document_id: str) -> list[str]:
         """The ids of the passages of every version of a document, removed or not."""
         return [
