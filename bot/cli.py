@@ -31,7 +31,13 @@ from knowledge.errors import KnowledgeError, StoreBusy, ValidationError, is_busy
 from knowledge.matching.text import words
 from knowledge.models import Answer
 from knowledge.render.passages import passage_answer_to_json, passage_answer_to_text
-from knowledge.render.terminal import answer_to_json, answer_to_text, fact_to_text, topics_to_text
+from knowledge.render.terminal import (
+    answer_to_json,
+    answer_to_text,
+    fact_to_text,
+    suggested_keys_to_text,
+    topics_to_text,
+)
 from knowledge.store.backup import DEFAULT_KEEP, backup_dir_for, create_backup, restore_backup
 from knowledge.store.db import utc_now
 
@@ -152,7 +158,10 @@ def cmd_reindex(args: argparse.Namespace, out: TextIO) -> int:
         if show:
             sources_cli.progress_bar(done, total, what)
 
-    facts, passages = desk.reindex(progress)
+    try:
+        facts, passages = desk.reindex(progress)
+    finally:
+        desk.close()
     seconds = time_module.perf_counter() - started
     print(f"indexed {facts} facts and {passages} passages in {seconds:.1f} s", file=out)
     return 0
@@ -236,7 +245,7 @@ def cmd_keys(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{args.id}: no question keys to suggest", file=out)
             return 0
         if not args.accept:
-            print(sources_cli.suggested_keys_text(suggested), file=out)
+            print(suggested_keys_to_text(suggested), file=out)
             print(f"Add them with: sitrep keys {args.id} --accept", file=out)
             return 0
         outcome = curator.add_keys(args.id, suggested, reason=args.reason or "suggested keys")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +17,7 @@ from knowledge.documents.meta import document_meta
 from knowledge.documents.promote import propose
 from knowledge.documents.read import MAX_BYTES, read_capped, read_text
 from knowledge.matching.questions import question_forms
+from knowledge.render.terminal import suggested_keys_to_text
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 # Past this many files, or this many bytes in all, ingest shows a progress bar on a terminal.
@@ -123,24 +124,15 @@ def cmd_promote(args: argparse.Namespace, out: TextIO, desk: Desk) -> int:
     if not args.save:
         print(fact_to_toml([fact]), file=out, end="")
         if suggested and not args.accept_keys:
-            print(suggested_keys_text(suggested, comment=True), file=out)
+            print(suggested_keys_to_text(suggested, comment=True), file=out)
         print("# Edit as needed, then add it with: sitrep import FILE", file=out)
         return 0
     saved = desk.store.add(fact, actor=_actor(), reason=f"promoted from {passage.id}")
     print(f"added fact {saved.id!r} (rev {saved.rev}) from {passage.id}", file=out)
     if suggested and not args.accept_keys:
-        print(suggested_keys_text(suggested), file=out)
+        print(suggested_keys_to_text(suggested), file=out)
         print(f"Add them with: sitrep keys {saved.id} --accept", file=out)
     return 0
-
-
-def suggested_keys_text(keys: Sequence[str], *, comment: bool = False) -> str:
-    """The "Suggested question keys" list as the terminal shows it (as TOML comments under
-    a proposed fact, with ``comment``)."""
-    mark = "# " if comment else ""
-    lines = [f"{mark}Suggested question keys (derived from the fact's words, not yet keys):"]
-    lines += [f"{mark}  {key}" for key in keys]
-    return "\n".join(lines)
 
 
 def add_commands(

@@ -25,7 +25,7 @@ from .documents.answers import (
     PassageMatcher,
     index_passages,
 )
-from .errors import FactNotFound, StoreBusy, busy_as_error
+from .errors import FactNotFound, StoreBusy
 from .matching.index import IndexedFact, TermIndex, fingerprint, index_fact
 from .matching.lexicon import is_english_word
 from .matching.matcher import MatchConfig, Matcher, Scored
@@ -232,7 +232,9 @@ class Desk:
         _, newest = self.store.changed_since(0)
         facts = self.store.facts()
         self._index.rebuild(
-            _counted((index_fact(fact, self._analyzer) for fact in facts), len(facts), progress),
+            _with_progress(
+                (index_fact(fact, self._analyzer) for fact in facts), len(facts), progress
+            ),
             {"fingerprint": self._fingerprint, "revision": str(newest)},
         )
         return len(facts)
@@ -242,7 +244,9 @@ class Desk:
         newest = self.documents.generation()
         total = self.documents.passage_count()
         self._passage_index.rebuild(
-            _counted(index_passages(self.documents.passages(), self._analyzer), total, progress),
+            _with_progress(
+                index_passages(self.documents.passages(), self._analyzer), total, progress
+            ),
             {"fingerprint": self._passage_fingerprint, "event": str(newest)},
         )
         return total
@@ -256,11 +260,8 @@ class Desk:
         called as entries are analysed (``what`` is "facts" or "passages").
         """
         try:
-            with busy_as_error():
-                facts = self._rebuild_facts(partial(progress, "facts") if progress else None)
-                passages = self._rebuild_passages(
-                    partial(progress, "passages") if progress else None
-                )
+            facts = self._rebuild_facts(partial(progress, "facts") if progress else None)
+            passages = self._rebuild_passages(partial(progress, "passages") if progress else None)
         finally:
             # The matchers remember entries by index row, which a rebuild renumbers: they
             # are built again over the new indexes on the next question, even when only the
@@ -301,7 +302,7 @@ class Desk:
         return {tag: groups[tag] for tag in sorted(groups)}
 
 
-def _counted(
+def _with_progress(
     entries: Iterable[IndexedFact], total: int, progress: Callable[[int, int], None] | None
 ) -> Iterator[IndexedFact]:
     """``entries``, reporting ``(done, total)`` every :data:`PROGRESS_EVERY` and at the end."""

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import discord
 from discord import ui
 
+from knowledge.curation.curator import Curator, Outcome
 from knowledge.digest.gaps import Gap, GapReport, PickedQuestion, clean_text, is_key_of
 from knowledge.render.digest import GAPS_SHOWN, PICKS_SHOWN, pick_letter, render_gap_report
 from knowledge.render.moderation import render_change
@@ -168,29 +170,20 @@ async def close_gap(
     interaction: discord.Interaction[Any], days: int, gap: str, fact_id: str
 ) -> None:
     """Add the gap's question to ``fact_id`` as a key, then redraw the report in place."""
-    bot = services_of(interaction.client)
-    guild_id = interaction.guild_id
-    if guild_id is None:  # curator_check refuses DMs first; this keeps mypy informed
-        return
-    await interaction.response.defer()  # adding a key rebuilds the matcher: take the time
-    found = _find(await load_gaps(bot, guild_id, days), gap)
-    if found is None:
-        content = "That question is no longer in the report: it was closed, or is too old."
-    else:
+
+    async def act(bot: Services, guild_id: int, report: GapReport) -> str:
+        found = _find(report, gap)
+        if found is None:
+            return "That question is no longer in the report: it was closed, or is too old."
         reason = f"asked {found.count} time(s) without an answer (/fact gaps)"
-        outcome = await bot.store.curate(
-            actor_of(interaction.user),
-            guild_id,
-            lambda curator: curator.add_key(fact_id, found.text, reason=reason),
+        outcome = await _add_key(
+            interaction, bot, guild_id, lambda c: c.add_key(fact_id, found.text, reason=reason)
         )
         if outcome.changed:
-            await post_modlog(bot, render_change(outcome.fact, outcome.revision))
-        content = (
-            f"Added “{echo(found.text)}” to `{fact_id}` as a key (rev {outcome.fact.rev})."
-            if outcome.changed
-            else f"`{fact_id}` already had “{echo(found.text)}” as a key."
-        )
-    await _redraw(interaction, bot, guild_id, days, content)
+            return _added(found.text, fact_id, outcome.fact.rev)
+        return f"`{fact_id}` already had “{echo(found.text)}” as a key."
+
+    await _act_on_report(interaction, days, act)
 
 
 async def add_picked_key(
@@ -198,30 +191,59 @@ async def add_picked_key(
 ) -> None:
     """Add a question its askers picked ``fact_id`` for as a key of that fact, then redraw
     the report in place; or say why it is no longer proposed."""
+
+    async def act(bot: Services, guild_id: int, report: GapReport) -> str:
+        found = _find_pick(report, query_id, fact_id)
+        if found is None:
+            return await _not_proposed(bot, query_id, fact_id)
+        reason = f"picked from the suggestions {found.count} time(s) (/fact gaps)"
+        outcome = await _add_key(
+            interaction,
+            bot,
+            guild_id,
+            lambda c: c.add_asked_key(fact_id, found.text, reason=reason),
+        )
+        if outcome.changed:
+            return _added(found.text, fact_id, outcome.fact.rev)
+        if outcome.fact.status != "active":
+            return RETIRED.format(fact_id=fact_id)
+        return f"`{fact_id}` already had “{echo(found.text)}” as a key."
+
+    await _act_on_report(interaction, days, act)
+
+
+async def _act_on_report(
+    interaction: discord.Interaction[Any],
+    days: int,
+    act: Callable[[Services, int, GapReport], Awaitable[str]],
+) -> None:
+    """What every button of the report does around its own step: take the time (adding a
+    key rebuilds the matcher), ``act`` on the report as it is now, and redraw it in place
+    with the line ``act`` returns above it."""
     bot = services_of(interaction.client)
     guild_id = interaction.guild_id
     if guild_id is None:  # curator_check refuses DMs first; this keeps mypy informed
         return
-    await interaction.response.defer()  # adding a key rebuilds the matcher: take the time
-    found = _find_pick(await load_gaps(bot, guild_id, days), query_id, fact_id)
-    if found is None:
-        content = await _not_proposed(bot, query_id, fact_id)
-    else:
-        reason = f"picked from the suggestions {found.count} time(s) (/fact gaps)"
-        outcome = await bot.store.curate(
-            actor_of(interaction.user),
-            guild_id,
-            lambda curator: curator.add_asked_key(fact_id, found.text, reason=reason),
-        )
-        if outcome.changed:
-            await post_modlog(bot, render_change(outcome.fact, outcome.revision))
-            rev = outcome.fact.rev
-            content = f"Added “{echo(found.text)}” to `{fact_id}` as a key (rev {rev})."
-        elif outcome.fact.status != "active":
-            content = RETIRED.format(fact_id=fact_id)
-        else:
-            content = f"`{fact_id}` already had “{echo(found.text)}” as a key."
+    await interaction.response.defer()
+    content = await act(bot, guild_id, await load_gaps(bot, guild_id, days))
     await _redraw(interaction, bot, guild_id, days, content)
+
+
+async def _add_key(
+    interaction: discord.Interaction[Any],
+    bot: Services,
+    guild_id: int,
+    add: Callable[[Curator], Outcome],
+) -> Outcome:
+    """Run ``add`` as the clicking moderator and post a change to the mod-log."""
+    outcome = await bot.store.curate(actor_of(interaction.user), guild_id, add)
+    if outcome.changed:
+        await post_modlog(bot, render_change(outcome.fact, outcome.revision))
+    return outcome
+
+
+def _added(text: str, fact_id: str, rev: int) -> str:
+    return f"Added “{echo(text)}” to `{fact_id}` as a key (rev {rev})."
 
 
 async def _not_proposed(bot: Services, query_id: int, fact_id: str) -> str:

@@ -274,6 +274,14 @@ async def apply_change(
     """
     user, guild_id = to.interaction.user, to.interaction.guild_id
     outcome = await to.soon(bot.store.curate(actor_of(user), guild_id, call))
+    await _announce(bot, to, outcome, suggest=suggest)
+
+
+async def _announce(
+    bot: Services, to: InteractionDestination, outcome: Outcome, *, suggest: bool = False
+) -> None:
+    """Tell the moderator what a committed change did (with ``suggest``, and the question
+    keys it suggests), and post the change to the mod-log."""
     reply = render_change(outcome.fact, outcome.revision)
     try:
         shown, view = reply, None
@@ -348,14 +356,6 @@ class SuggestedKeysButton(
             await report(private(interaction), error, where="add suggested keys")
 
 
-def _accept_suggestions(curator: Curator, fact_id: str, rev: int) -> Outcome | int:
-    """Add the keys suggested for the fact at ``rev``; its current rev if it moved on."""
-    fact = curator.store.get(fact_id)
-    if fact.rev != rev:
-        return fact.rev
-    return curator.add_keys(fact_id, curator.suggested_keys(fact_id), reason=SUGGESTED_REASON)
-
-
 async def add_suggested_keys(interaction: discord.Interaction[Any], fact_id: str, rev: int) -> None:
     """The "Add suggested keys" click: the keys added (a revision, posted to the mod-log),
     or why none were."""
@@ -364,18 +364,13 @@ async def add_suggested_keys(interaction: discord.Interaction[Any], fact_id: str
         bot.store.curate(
             actor_of(interaction.user),
             interaction.guild_id,
-            lambda c: _accept_suggestions(c, fact_id, rev),
+            lambda c: c.accept_suggested_keys(fact_id, rev, reason=SUGGESTED_REASON),
         )
     )
     if isinstance(result, int):
         await to.send(SUGGESTIONS_CHANGED.format(fact_id=fact_id, rev=result), private=True)
         return
-    reply = render_change(result.fact, result.revision)
-    try:
-        await to.send(reply, private=True)
-    finally:
-        if result.changed:
-            await post_modlog(bot, reply)
+    await _announce(bot, to, result)
 
 
 def import_summary(plan: ImportPlan) -> Reply:

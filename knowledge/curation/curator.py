@@ -169,6 +169,15 @@ class Curator:
         owned = self.store.key_owners(forms)
         return tuple(form for form in forms if form not in owned)[:DEFAULT_LIMIT]
 
+    def accept_suggested_keys(self, fact_id: str, rev: int, *, reason: str = "") -> Outcome | int:
+        """Add the keys :meth:`suggested_keys` gives, as they were shown for revision ``rev``
+        of the fact; the fact's current revision instead, changing nothing, if it moved on
+        (the keys shown may no longer be the ones derived)."""
+        fact = self.store.get(fact_id)
+        if fact.rev != rev:
+            return fact.rev
+        return self.add_keys(fact_id, self.suggested_keys(fact_id), reason=reason)
+
     def add_keys(self, fact_id: str, keys: Sequence[str], *, reason: str = "") -> Outcome:
         """Give the fact several more keys in one revision (accepted suggestions, say).
 

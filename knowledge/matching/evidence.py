@@ -78,7 +78,7 @@ def names(text: str) -> Iterator[tuple[list[str], int, int]]:
             yield parts, start, match.end()
 
 
-def acronyms(text: str) -> Iterator[tuple[int, int]]:
+def acronym_spans(text: str) -> Iterator[tuple[int, int]]:
     """Start and end of each acronym in ``text`` ("JNIM", "MSF"): a name on its own, as in
     "JNIM claimed the attack"."""
     for match in _ACRONYM_RE.finditer(text):
@@ -91,7 +91,7 @@ def beside_names(text: str, reach: int = NAME_REACH) -> Iterator[tuple[list[str]
     "Sokia ag-Kamik is a spokesman of the MSS", "Thomas Reichlin, head of the ICRC
     delegation")."""
     spans = [(start, end) for _, start, end in names(text)]
-    spans += [(a, b) for a, b in acronyms(text) if not any(s <= a < e for s, e in spans)]
+    spans += [(a, b) for a, b in acronym_spans(text) if not any(s <= a < e for s, e in spans)]
     for start, end in sorted(spans):
         before, after = words(text[:start])[-reach:], words(text[end:])[:reach]
         described = _DESCRIBED_RE.match(text, end) is not None

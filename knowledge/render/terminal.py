@@ -106,3 +106,12 @@ def topics_to_text(topics: Mapping[str, Sequence[Fact]]) -> str:
         lines.append(f"{tag} ({len(facts)})")
         lines += [f"  {f.id:<32} {f.title}" for f in facts]
     return "\n".join(lines) if lines else "No facts yet: run `sitrep load`."
+
+
+def suggested_keys_to_text(keys: Sequence[str], *, comment: bool = False) -> str:
+    """The "Suggested question keys" list as the terminal shows it (as TOML comments under
+    a proposed fact, with ``comment``)."""
+    mark = "# " if comment else ""
+    lines = [f"{mark}Suggested question keys (derived from the fact's words, not yet keys):"]
+    lines += [f"{mark}  {key}" for key in keys]
+    return "\n".join(lines)
