@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from .curation.files import load_seeds
 from .curation.sources import load_glossary
@@ -24,11 +24,13 @@ from .documents.answers import (
     PassageHit,
     PassageMatcher,
     index_passages,
+    store_passage,
 )
 from .errors import FactNotFound, StoreBusy
-from .matching.index import IndexedFact, TermIndex, fingerprint, index_fact
+from .matching.index import TermIndex, fingerprint, index_fact, store_fact
 from .matching.lexicon import is_english_word
 from .matching.matcher import MatchConfig, Matcher, Scored
+from .matching.parallel import analysed
 from .matching.text import Analyzer, words
 from .models import Alternative, Answer, Fact, Glossary, SyncReport
 from .store.backup import backup_before_migration
@@ -36,6 +38,7 @@ from .store.db import no_wait, open_db, utc_now
 from .store.documents import DocumentStore
 from .store.facts import FactStore
 
+_T = TypeVar("_T")
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: how far :meth:`Desk.reindex` has got."""
 # How many entries are analysed between two reports of progress.
@@ -123,6 +126,7 @@ class Desk:
         if self._index.meta("fingerprint") != self._fingerprint:
             self._rebuild_facts()
             return
+        self._index.sync()
         changed, newest = self.store.changed_since(int(self._index.meta("revision") or 0))
         if changed:
             active = [fact for fact in map(self._active, changed) if fact is not None]
@@ -218,6 +222,7 @@ class Desk:
         if index.meta("fingerprint") != self._passage_fingerprint:
             self._rebuild_passages()
             return
+        index.sync()
         changed, newest = self.documents.changed_since(int(index.meta("event") or 0))
         if changed:
             stale = [pid for doc in sorted(changed) for pid in self.documents.passage_ids(doc)]
@@ -233,9 +238,10 @@ class Desk:
         facts = self.store.facts()
         self._index.rebuild(
             _with_progress(
-                (index_fact(fact, self._analyzer) for fact in facts), len(facts), progress
+                analysed(facts, store_fact, self.glossary, size=len(facts)), len(facts), progress
             ),
             {"fingerprint": self._fingerprint, "revision": str(newest)},
+            size=len(facts),
         )
         return len(facts)
 
@@ -243,11 +249,13 @@ class Desk:
         """Index every active document's passages afresh (one transaction); how many."""
         newest = self.documents.generation()
         total = self.documents.passage_count()
+        passages = self.documents.passages()
         self._passage_index.rebuild(
             _with_progress(
-                index_passages(self.documents.passages(), self._analyzer), total, progress
+                analysed(passages, store_passage, self.glossary, size=total), total, progress
             ),
             {"fingerprint": self._passage_fingerprint, "event": str(newest)},
+            size=total,
         )
         return total
 
@@ -303,8 +311,8 @@ class Desk:
 
 
 def _with_progress(
-    entries: Iterable[IndexedFact], total: int, progress: Callable[[int, int], None] | None
-) -> Iterator[IndexedFact]:
+    entries: Iterable[_T], total: int, progress: Callable[[int, int], None] | None
+) -> Iterator[_T]:
     """``entries``, reporting ``(done, total)`` every :data:`PROGRESS_EVERY` and at the end."""
     done = 0
     for done, entry in enumerate(entries, 1):

@@ -170,6 +170,7 @@ RENAMES = {"os.replace", "os.rename", "os.renames", "shutil.move"}
 ALLOWED = {
     ("knowledge/curation/export.py", "_write_atomic"): "writes exported fact files via a temp file",
     ("knowledge/store/backup.py", "take_backup"): "names a finished backup file in the backup dir",
+    ("knowledge/matching/search.py", "_set_generation"): "writes the search index's token file",
 }
 
 

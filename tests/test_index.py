@@ -1,9 +1,12 @@
-"""The term index: postings and counts stay right through rebuilds and updates."""
+"""The term index: analyses, counts and search stay right through rebuilds and updates."""
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sample import FACTS, GLOSSARY
@@ -23,33 +26,69 @@ def index() -> TermIndex:
     return index
 
 
+def _top(index: TermIndex, *terms: str, limit: int = 100) -> list[str]:
+    """The ids of the facts that score best on ``terms``, each a clause of its own."""
+    rows = index.top([((term,), 1.0) for term in terms], limit)
+    docs = index.docs(rows)
+    return [docs[row].fact_id for row in rows]
+
+
 def test_rebuild_indexes_every_fact(index: TermIndex) -> None:
-    """Every fact is there, with document frequencies and postings that agree."""
+    """Every fact is there, with document frequencies and search results that agree."""
     assert index.size() == len(FACTS)
     df = index.df(["jnim", "fuel", "nope"])
     assert set(df) == {"jnim", "fuel"}
-    assert len(index.postings("jnim")) == df["jnim"]
-    assert len(index.postings("jnim", limit=1)) == 1
+    assert len(_top(index, "jnim")) == df["jnim"]
+    assert len(_top(index, "jnim", limit=1)) == 1
+    assert _top(index, "nope") == []
     assert index.meta("revision") == "1"
 
 
-def test_postings_put_the_facts_most_about_a_term_first(index: TermIndex) -> None:
-    """A fact with the whole key "Kayes" comes before one that only mentions Kayes."""
-    levels = [level for _, level in index.postings("kay")]
-    assert levels == sorted(levels, reverse=True)
-    assert levels[0] >= 1
+def test_top_puts_the_facts_most_about_a_term_first() -> None:
+    """A fact with the whole key "Kayes" comes before one with Kayes in its title, and that
+    one before a fact that only mentions Kayes in its answer."""
+    base = FACTS[0]
+    mentions = dataclasses.replace(
+        base, id="mentions", title="Fuel", keys=("fuel",), answer="Convoys reach Kayes."
+    )
+    titled = dataclasses.replace(base, id="titled", title="Kayes siege", keys=("siege",))
+    whole = dataclasses.replace(base, id="whole", title="The siege", keys=("Kayes",))
+    index = TermIndex(sqlite3.connect(":memory:", isolation_level=None))
+    index.rebuild((index_fact(f, ANALYZER) for f in (mentions, titled, whole)), {})
+    assert _top(index, "kay") == ["whole", "titled", "mentions"]
+
+
+def test_top_adds_up_clauses(index: TermIndex) -> None:
+    """A fact with two of the question's terms beats facts with one."""
+    [both] = [f.id for f in FACTS if {"jnim", "lead"} <= index_fact(f, ANALYZER).terms][:1]
+    assert _top(index, "jnim", "lead")[0] == both
+
+
+@pytest.mark.parametrize(
+    "term", ['"', "jnim OR fuel", "body:jnim", "*", "jnim)", "NEAR(a b)", "", " "]
+)
+def test_top_takes_terms_literally(index: TermIndex, term: str) -> None:
+    """A term is looked up as it is: no query syntax, no error."""
+    assert _top(index, term) == []
+
+
+def test_top_without_clauses_finds_nothing(index: TermIndex) -> None:
+    assert index.top([], 10) == []
+    assert index.top([((), 1.0)], 10) == []
+    assert index.top([(("jnim",), 1.0)], 0) == []
 
 
 def test_update_replaces_and_removes(index: TermIndex) -> None:
-    """Re-indexing a changed fact and removing another keeps counts exact."""
+    """Re-indexing a changed fact and removing another keeps counts and search exact."""
     before = index.df(["kay"])["kay"]
     changed = dataclasses.replace(FACTS[2], keys=(*FACTS[2].keys, "Kayes siege"))
     index.update([index_fact(changed, ANALYZER)], remove=["mali-population"], meta={})
     assert index.size() == len(FACTS) - 1
     assert index.df(["kay"])["kay"] == before
     assert "siege" in index.vocabulary()
-    rows = [row for row, _ in index.postings("popul")]
-    assert all(doc.fact_id != "mali-population" for doc in index.docs(rows).values())
+    assert "mali-population" not in _top(index, "popul", "mali")
+    assert _top(index, "sieg") == [changed.id]
+    assert len(_top(index, "kay")) == before
 
 
 def test_docs_round_trip(index: TermIndex) -> None:
@@ -66,9 +105,85 @@ def test_docs_round_trip(index: TermIndex) -> None:
 def test_failed_update_changes_nothing(index: TermIndex) -> None:
     """An update that fails part-way leaves the index as it was."""
     bad = dataclasses.replace(index_fact(FACTS[0], ANALYZER), fact_id="kayes")  # duplicate id
+    before = _top(index, "jnim", "fuel")
     with pytest.raises(sqlite3.IntegrityError):
         index.update([index_fact(FACTS[1], ANALYZER), bad, bad], remove=[], meta={})
     assert index.size() == len(FACTS)
+    assert _top(index, "jnim", "fuel") == before
+
+
+# -- the search index on disk, and keeping it in line with the database -------------------
+
+
+def _on_disk(path: Path) -> TermIndex:
+    return TermIndex(sqlite3.connect(path, isolation_level=None))
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> TermIndex:
+    """An index over the small fact set in a database file, its search index beside it."""
+    index = _on_disk(tmp_path / "s.db")
+    index.rebuild((index_fact(f, ANALYZER) for f in FACTS), {"revision": "1"})
+    return index
+
+
+def test_search_index_lives_beside_the_database(stored: TermIndex, tmp_path: Path) -> None:
+    """``<database>.search/<prefix>`` holds it, and a new process finds it as it was left."""
+    assert stored.search.directory == tmp_path / "s.db.search" / "match"
+    assert any(stored.search.directory.iterdir())
+    again = _on_disk(tmp_path / "s.db")
+    assert again.sync() is False
+    assert _top(again, "jnim", "fuel") == _top(stored, "jnim", "fuel")
+
+
+def test_a_lost_search_index_is_rebuilt_from_the_database(
+    stored: TermIndex, tmp_path: Path
+) -> None:
+    expected = _top(stored, "jnim", "fuel")
+    assert stored.search.directory is not None
+    shutil.rmtree(stored.search.directory)
+    again = _on_disk(tmp_path / "s.db")
+    assert _top(again, "jnim") == []
+    assert again.sync() is True
+    assert _top(again, "jnim", "fuel") == expected
+    assert again.sync() is False
+
+
+def test_a_database_restored_from_a_backup_gets_its_own_search_index(
+    stored: TermIndex, tmp_path: Path
+) -> None:
+    """A backup taken before an update, restored after it: the search index of the newer
+    state must not answer for the older database."""
+    backup = tmp_path / "backup.db"
+    stored.conn.execute("VACUUM INTO ?", (str(backup),))
+    stored.update([], remove=["mali-population"], meta={})
+    shutil.copy(backup, tmp_path / "s.db")
+    restored = _on_disk(tmp_path / "s.db")
+    assert restored.sync() is True
+    assert "mali-population" in _top(restored, "popul")
+
+
+def test_another_process_s_update_is_seen_after_sync(stored: TermIndex, tmp_path: Path) -> None:
+    reader = _on_disk(tmp_path / "s.db")
+    changed = dataclasses.replace(FACTS[2], keys=(*FACTS[2].keys, "Kayes siege"))
+    stored.update([index_fact(changed, ANALYZER)], remove=[], meta={})
+    assert reader.sync() is False
+    assert _top(reader, "sieg") == [changed.id]
+
+
+def test_an_interrupted_rebuild_leaves_both_as_they_were(stored: TermIndex) -> None:
+    """The analyses and the search index roll back together."""
+    before = _top(stored, "jnim", "fuel")
+
+    def facts() -> Iterator[IndexedFact]:
+        yield index_fact(FACTS[0], ANALYZER)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stored.rebuild(facts(), {"revision": "2"})
+    assert (stored.size(), stored.meta("revision")) == (len(FACTS), "1")
+    assert _top(stored, "jnim", "fuel") == before
+    assert stored.sync() is False
 
 
 @pytest.mark.parametrize(

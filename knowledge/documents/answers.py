@@ -16,7 +16,7 @@ from datetime import date
 from typing import Final
 
 from ..matching.evidence import CONNECTORS, names, text_evidence
-from ..matching.index import CONTEXT, IndexedFact, TermIndex, index_fact
+from ..matching.index import CONTEXT, IndexedFact, StoredFact, TermIndex, index_fact, stored
 from ..matching.lexicon import is_english_word
 from ..matching.matcher import MatchConfig, Matcher, Scored
 from ..matching.text import Analyzer, fold
@@ -35,7 +35,7 @@ PASSAGE_CONFIG = MatchConfig(
 # The stored passage index's tables, beside the facts' ("match_*"); bump the version when
 # pseudo_fact changes, so that stored indexes are rebuilt.
 PASSAGE_INDEX: Final = "passage_match"
-PASSAGE_INDEX_VERSION: Final = 5
+PASSAGE_INDEX_VERSION: Final = 6
 # Pseudo-facts need a date; passages are never shown as facts, so it is never seen.
 _NO_DATE = date(1970, 1, 1)
 
@@ -186,3 +186,9 @@ def index_passages(
 ) -> Iterator[IndexedFact]:
     """Passages analysed for a passage index (see :func:`index_passage`)."""
     return (index_passage(passage, document, analyzer) for passage, document in passages)
+
+
+def store_passage(located: tuple[Passage, DocumentMeta], analyzer: Analyzer) -> StoredFact:
+    """:func:`index_passage` of a ``(passage, document)`` pair, ready to be written: what a
+    parallel build's workers run (see :mod:`~knowledge.matching.parallel`)."""
+    return stored(index_passage(*located, analyzer))

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .text import COUNT_RE, STOPWORDS, Analyzer, words
+from .text import COUNT_RE, STOPWORDS, Analyzer, words, words_after, words_before
 
 # Particles of Arabic, Tuareg and European names, alone or joined to the next word ("Ritsou
 # ould Djan'gar", "Sokia ag-Kamik", "Nusrat al-Islam").
@@ -93,7 +93,7 @@ def beside_names(text: str, reach: int = NAME_REACH) -> Iterator[tuple[list[str]
     spans = [(start, end) for _, start, end in names(text)]
     spans += [(a, b) for a, b in acronym_spans(text) if not any(s <= a < e for s, e in spans)]
     for start, end in sorted(spans):
-        before, after = words(text[:start])[-reach:], words(text[end:])[:reach]
+        before, after = words_before(text, start, reach), words_after(text, end, reach)
         described = _DESCRIBED_RE.match(text, end) is not None
         yield words(text[start:end]), before + after, described
 

@@ -1,11 +1,13 @@
-"""The term index: which facts contain which matching terms, kept in SQLite.
+"""The term index: each fact's analysis and its terms' document frequencies, in SQLite, with
+a tantivy index of the same terms for retrieval (:mod:`.search`).
 
-The matcher asks it for the rarest terms' postings, then reranks a few dozen candidates
-from their stored analysis, so a question costs a handful of indexed look-ups whatever the
-size of the store, and a process holds only the vocabulary in memory. The index lives in
-the store's database (derived tables, rebuilt whenever the analyser or glossary changes, so
-they are a cache rather than part of the versioned schema) or in an in-memory database for
-a matcher built from a list of facts.
+The matcher asks tantivy for the few dozen entries that score best on a question's terms,
+then reranks them from their stored analysis, so a question costs one top-k search and a
+handful of look-ups whatever the size of the store, and a process holds only the vocabulary
+in memory. The index lives in the store's database (derived tables, rebuilt whenever the
+analyser or glossary changes, so they are a cache rather than part of the versioned schema)
+with its search index in a directory beside the database file, or in memory for a matcher
+built from a list of facts.
 """
 
 from __future__ import annotations
@@ -14,25 +16,33 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
 
 from ..errors import busy_as_error
 from ..models import Fact, Glossary
 from .evidence import TextEvidence
 from .questions import question_forms
+from .search import Clause, SearchIndex, entry_text
 from .text import (
     COUNT_RE,
     INTENT_WORDS,
     LIGHT_WORDS,
+    MAX_ANALYSED_CHARS,
     STOPWORDS,
+    Analysis,
     Analyzer,
     is_casualty,
     words,
+    words_after,
+    words_before,
 )
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 15
+INDEX_VERSION = 16
 
 # Months as news agencies abbreviate them, before a day: "Nov. 22", "Sept 3".
 _SHORT_MONTH = r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{1,2}\b"
@@ -61,6 +71,7 @@ CONTEXT = "~"
 # Marks a phrase derived from a fact's words rather than written by a moderator.
 DERIVED = "~"
 
+# Dropped by a rebuild: today's tables, and the postings an index before version 16 kept.
 _TABLES = ("meta", "docs", "postings", "terms", "words")
 # {p} is the index's table prefix: the facts' index is "match", the passages' another.
 _SCHEMA = """
@@ -76,15 +87,16 @@ CREATE TABLE IF NOT EXISTS {p}_docs (
     words TEXT NOT NULL,
     evidence TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS {p}_postings (
-    term TEXT NOT NULL, head INTEGER NOT NULL, row INTEGER NOT NULL, PRIMARY KEY (term, head, row)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS {p}_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS {p}_words (word TEXT PRIMARY KEY, df INTEGER NOT NULL)
     WITHOUT ROWID;
 """
 _PREFIX_RE = re.compile(r"[a-z][a-z_]*\Z")
+_COLUMNS = "fact_id, title, head, terms, phrases, kinds, words, evidence"
+_MARKS = ", ".join("?" * len(_COLUMNS.split(",")))
+# The meta entry naming the search index's last write (see :mod:`.search`).
+_GENERATION = "search"
 
 
 def fingerprint(glossary: Glossary) -> str:
@@ -114,7 +126,7 @@ def _sentence_kinds(sentence: str) -> set[str]:
     """
     kinds: set[str] = set()
     for number in COUNT_RE.finditer(sentence):
-        near = words(sentence[: number.start()])[-2:] + words(sentence[number.end() :])[:3]
+        near = words_before(sentence, number.start(), 2) + words_after(sentence, number.end(), 3)
         kinds.add(_count_kind(near))
     return kinds
 
@@ -125,11 +137,11 @@ def fact_kinds(fact: Fact) -> frozenset[str]:
     """
     kinds: set[str] = set()
     for key in (fact.title, *fact.keys):
-        folded = words(key)
-        if folded and folded[0] in _KIND_OF_KEY:
-            kinds.add(_KIND_OF_KEY[folded[0]])
-        if folded[:2] in (["how", "many"], ["how", "much"]):
-            kinds.add(_count_kind(folded))
+        first = words_after(key, 0, 2)  # a key's kind is in its first words
+        if first and first[0] in _KIND_OF_KEY:
+            kinds.add(_KIND_OF_KEY[first[0]])
+        if first in (["how", "many"], ["how", "much"]):
+            kinds.add(_count_kind(words(key)))
     for sentence in _SENTENCE_END_RE.split(_DAY_OF_MONTH_RE.sub(" ", fact.answer)):
         kinds |= _sentence_kinds(sentence)
     if _DATE_RE.search(fact.answer):
@@ -155,6 +167,44 @@ class IndexedFact:
     evidence: TextEvidence | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFact:
+    """An analysed fact as the index writes it: its row's values, the terms it is searched
+    and counted by, its words. Made where the fact is analysed, so that the workers of a
+    parallel build (:mod:`.parallel`) do this work too."""
+
+    values: tuple[str, ...]
+    posted: tuple[str, ...]
+    words: tuple[str, ...]
+    searched: str
+
+    @property
+    def fact_id(self) -> str:
+        return self.values[0]
+
+
+def stored(fact: IndexedFact) -> StoredFact:
+    """``fact`` ready to be written (see :class:`StoredFact`)."""
+    head, terms, found = sorted(fact.head), sorted(fact.terms), sorted(fact.words)
+    values = (
+        fact.fact_id,
+        fact.title,
+        " ".join(head),
+        " ".join(terms),
+        "\n".join(fact.phrases),
+        " ".join(sorted(fact.kinds)),
+        " ".join(found),
+        "" if fact.evidence is None else fact.evidence.encode(),
+    )
+    posted, searched = _searched(head, terms, fact.phrases)
+    return StoredFact(values, posted, tuple(found), searched)
+
+
+def store_fact(fact: Fact, analyzer: Analyzer) -> StoredFact:
+    """:func:`index_fact`, ready to be written: what a parallel build's workers run."""
+    return stored(index_fact(fact, analyzer))
+
+
 def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> IndexedFact:
     """Analyse one fact: title, keys and tags are its head; the answer and quotes its body.
 
@@ -165,16 +215,22 @@ def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> Indexe
     """
     head_texts = (fact.title, *fact.keys, *(tag.replace("-", " ") for tag in fact.tags))
     body_texts = (fact.answer, *(source.quote for source in fact.sources))
-    # Each text is analysed once: this runs for every fact when an index is built.
-    head_analyses = [analyzer.analyse(text) for text in head_texts]
+    # Each text is analysed once, though a text may be there twice (a passage is its own
+    # title and answer): this runs for every fact when an index is built.
+    analysed: dict[str, Analysis] = {}
+
+    def analyse(text: str) -> Analysis:
+        if (analysis := analysed.get(text)) is None:
+            analysis = analysed[text] = analyzer.analyse(text)
+        return analysis
+
+    head_analyses = [analyse(text) for text in head_texts]
     head = {term for analysis in head_analyses for term in analysis.terms}
     terms: set[str] = set()
-    derived = [analyzer.analyse(text) for text in question_forms(fact)] if derive else []
-    for analysis in (
-        *head_analyses,
-        *(analyzer.analyse(text) for text in body_texts),
-        *derived,
-    ):
+    derived = [analyse(text) for text in question_forms(fact)] if derive else []
+    for text in body_texts:
+        analyse(text)
+    for analysis in analysed.values():
         terms.update(analysis.terms)
         terms.update(analyzer.inner_terms(analysis))
     # The title and keys, not the tags, are what a question is compared with; then the
@@ -192,8 +248,9 @@ def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> Indexe
         )
     )
     found: set[str] = set()
-    for text in (*head_texts, *body_texts):
-        found.update(words(text))
+    for text in dict.fromkeys((*head_texts, *body_texts)):
+        # An analysis holds the text's words, unless the text was longer than it reads.
+        found.update(analysed[text].words if len(text) <= MAX_ANALYSED_CHARS else words(text))
     return IndexedFact(
         fact.id,
         fact.title,
@@ -206,13 +263,18 @@ def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> Indexe
 
 
 class TermIndex:
-    """Postings, document frequencies and analysed facts in one SQLite connection.
+    """Analysed facts and document frequencies in one SQLite connection, and their search
+    index (see :mod:`.search`).
 
-    Writes happen in their own short transactions; the connection must not be inside
-    another transaction when they are called.
+    The search index lives beside the database file, in ``<database>.search/<prefix>/``, or
+    in memory when the database is; ``directory`` puts it elsewhere. Writes happen in their
+    own short transactions; the connection must not be inside another transaction when they
+    are called.
     """
 
-    def __init__(self, conn: sqlite3.Connection, prefix: str = "match") -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, prefix: str = "match", *, directory: Path | None = None
+    ) -> None:
         # The prefix is the caller's constant, never user text: it names the tables.
         if not _PREFIX_RE.match(prefix):
             raise ValueError(f"bad index table prefix {prefix!r}")
@@ -220,6 +282,7 @@ class TermIndex:
         self.prefix = prefix
         self._schema = _SCHEMA.replace("{p}", prefix)
         conn.executescript(self._schema)
+        self.search = SearchIndex(directory or _search_directory(conn, prefix))
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -236,17 +299,38 @@ class TermIndex:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def rebuild(self, facts: Iterable[IndexedFact], meta: Mapping[str, str]) -> None:
-        """Replace the whole index with ``facts`` (one transaction)."""
-        with self._transaction() as conn:
+    def rebuild(
+        self, facts: Iterable[IndexedFact | StoredFact], meta: Mapping[str, str], *, size: int = 0
+    ) -> None:
+        """Replace the whole index with ``facts`` (one transaction; ``size``: about how many)."""
+        generation = SearchIndex.new_generation()
+        with (
+            self._transaction() as conn,
+            self.search.write(generation, replace=True, size=size) as batch,
+        ):
             # Dropped, not emptied: an index from an older version may have other columns.
             for table in _TABLES:
                 conn.execute(f"DROP TABLE IF EXISTS {self.prefix}_{table}")
             for statement in self._schema.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            self._insert(conn, facts)
-            self._set_meta(conn, meta)
+            # Counted in memory and written once: an upsert per term per fact would cost more
+            # than the facts themselves. Rows are numbered here, so that they can be written
+            # many at a time.
+            terms: Counter[str] = Counter()
+            found: Counter[str] = Counter()
+            for first, chunk in _numbered_chunks(map(_as_stored, facts)):
+                conn.executemany(
+                    f"INSERT INTO {self.prefix}_docs (row, {_COLUMNS}) VALUES (?, {_MARKS})",
+                    ((first + i, *fact.values) for i, fact in enumerate(chunk)),
+                )
+                for i, fact in enumerate(chunk):
+                    batch.add(first + i, fact.searched)
+                    terms.update(fact.posted)
+                    found.update(fact.words)
+            conn.executemany(f"INSERT INTO {self.prefix}_terms VALUES (?, ?)", terms.items())
+            conn.executemany(f"INSERT INTO {self.prefix}_words VALUES (?, ?)", found.items())
+            self._set_meta(conn, {**meta, _GENERATION: generation})
 
     def update(
         self, facts: Iterable[IndexedFact], remove: Iterable[str], meta: Mapping[str, str]
@@ -256,12 +340,45 @@ class TermIndex:
         ``facts`` is consumed once the write lock is held: when the database is locked the
         call fails at once (see :func:`~knowledge.store.db.no_wait`) without analysing them.
         """
+        generation = SearchIndex.new_generation()
         with self._transaction() as conn:
-            facts = list(facts)
-            for fact_id in {*remove, *(f.fact_id for f in facts)}:
-                self._delete(conn, fact_id)
-            self._insert(conn, facts)
-            self._set_meta(conn, meta)
+            written = [stored(fact) for fact in facts]
+            with self.search.write(generation, size=len(written)) as batch:
+                for fact_id in {*remove, *(fact.fact_id for fact in written)}:
+                    row = self._delete(conn, fact_id)
+                    if row is not None:
+                        batch.remove(row)
+                for fact in written:
+                    cursor = conn.execute(
+                        f"INSERT INTO {self.prefix}_docs ({_COLUMNS}) VALUES ({_MARKS})",
+                        fact.values,
+                    )
+                    assert cursor.lastrowid is not None
+                    batch.add(cursor.lastrowid, fact.searched)
+                    _count(conn, f"{self.prefix}_terms", "term", fact.posted, +1)
+                    _count(conn, f"{self.prefix}_words", "word", fact.words, +1)
+                self._set_meta(conn, {**meta, _GENERATION: generation})
+
+    def sync(self) -> bool:
+        """Bring the search index in line with the stored analyses; whether it was rebuilt.
+
+        It is rebuilt (from the stored terms, without analysing any text) when its last
+        write is not the database's: a crash between the two commits, a database restored
+        from a backup, a search directory lost. Otherwise it only catches up with other
+        processes' writes.
+        """
+        if self.search.generation == self.meta(_GENERATION):
+            self.search.reload()
+            return False
+        generation = SearchIndex.new_generation()
+        with self._transaction() as conn:
+            rows = conn.execute(f"SELECT row, head, terms, phrases FROM {self.prefix}_docs")
+            with self.search.write(generation, replace=True, size=self.size()) as batch:
+                for row, head, terms, phrases in rows:
+                    _, searched = _searched(head.split(), terms.split(), phrases.split("\n"))
+                    batch.add(row, searched)
+                self._set_meta(conn, {_GENERATION: generation})
+        return True
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
@@ -273,52 +390,19 @@ class TermIndex:
             meta.items(),
         )
 
-    def _insert(self, conn: sqlite3.Connection, facts: Iterable[IndexedFact]) -> None:
-        p = self.prefix
-        for fact in facts:
-            cursor = conn.execute(
-                f"INSERT INTO {p}_docs"
-                " (fact_id, title, head, terms, phrases, kinds, words, evidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    fact.fact_id,
-                    fact.title,
-                    " ".join(sorted(fact.head)),
-                    " ".join(sorted(fact.terms)),
-                    "\n".join(fact.phrases),
-                    " ".join(sorted(fact.kinds)),
-                    " ".join(sorted(fact.words)),
-                    "" if fact.evidence is None else fact.evidence.encode(),
-                ),
-            )
-            row = cursor.lastrowid
-            posted = _posted(fact.terms)
-            # How strongly the fact is about the term: 2 when a whole key is that term
-            # ("Mali"), 1 when a key or the title contains it, 0 for the answer alone.
-            whole = {phrase for phrase in fact.phrases if " " not in phrase}
-            conn.executemany(
-                f"INSERT INTO {p}_postings (term, row, head) VALUES (?, ?, ?)",
-                ((term, row, 2 if term in whole else int(term in fact.head)) for term in posted),
-            )
-            _count(conn, f"{p}_terms", "term", posted, +1)
-            _count(conn, f"{p}_words", "word", fact.words, +1)
-
-    def _delete(self, conn: sqlite3.Connection, fact_id: str) -> None:
+    def _delete(self, conn: sqlite3.Connection, fact_id: str) -> int | None:
+        """Drop one fact's analysis and its counts; the row it had (None if none)."""
         p = self.prefix
         found = conn.execute(
             f"SELECT row, terms, words FROM {p}_docs WHERE fact_id = ?", (fact_id,)
         ).fetchone()
         if found is None:
-            return
+            return None
         row, terms, found_words = found
-        posted = _posted(terms.split())
         conn.execute(f"DELETE FROM {p}_docs WHERE row = ?", (row,))
-        conn.executemany(
-            f"DELETE FROM {p}_postings WHERE term = ? AND head IN (0, 1, 2) AND row = ?",
-            ((term, row) for term in posted),
-        )
-        _count(conn, f"{p}_terms", "term", posted, -1)
+        _count(conn, f"{p}_terms", "term", _posted(terms.split()), -1)
         _count(conn, f"{p}_words", "word", found_words.split(), -1)
+        return int(row)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -333,17 +417,10 @@ class TermIndex:
         )
         return {str(term): int(df) for term, df in rows}
 
-    def postings(self, term: str, limit: int | None = None) -> list[tuple[int, int]]:
-        """``(row, level)`` of the facts that contain ``term``, at most ``limit`` of them,
-        the facts most about it first: level 2 when a whole key is the term, 1 when the
-        title, a key or a tag contains it, 0 when only the answer does."""
-        sql = f"SELECT row, head FROM {self.prefix}_postings WHERE term = ? ORDER BY head DESC"
-        args: tuple[object, ...] = (term,)
-        if limit is not None:
-            sql += " LIMIT ?"
-            args = (term, limit)
-        # Both columns are INTEGER, so the rows need no conversion (this is the hot path).
-        return self.conn.execute(sql, args).fetchall()
+    def top(self, clauses: Sequence[Clause], limit: int) -> list[int]:
+        """The rows of the ``limit`` facts that score best on ``clauses``, best first (see
+        :meth:`.search.SearchIndex.top`)."""
+        return self.search.top(clauses, limit)
 
     def docs(self, rows: Sequence[int]) -> dict[int, IndexedFact]:
         """The analysed facts at ``rows``."""
@@ -382,8 +459,45 @@ class TermIndex:
 
 
 def _posted(terms: Iterable[str]) -> list[str]:
-    """The terms that get postings and document frequencies: all but context terms."""
+    """The terms that are searched and counted: all but context terms."""
     return [term for term in terms if not term.startswith(CONTEXT)]
+
+
+def _searched(
+    head: Iterable[str], terms: Iterable[str], phrases: Iterable[str]
+) -> tuple[tuple[str, ...], str]:
+    """A fact's searched and counted terms, and the text the search index holds of it."""
+    posted = tuple(_posted(terms))
+    whole = {phrase for phrase in phrases if " " not in phrase}
+    in_head = set(head)
+    text = entry_text(
+        posted, (t for t in posted if t in in_head), (t for t in posted if t in whole)
+    )
+    return posted, text
+
+
+def _as_stored(fact: IndexedFact | StoredFact) -> StoredFact:
+    return fact if isinstance(fact, StoredFact) else stored(fact)
+
+
+def _numbered_chunks(
+    facts: Iterable[StoredFact], size: int = 500
+) -> Iterator[tuple[int, list[StoredFact]]]:
+    """``facts`` in chunks, each with the row number of its first (rows count from 1)."""
+    iterator = iter(facts)
+    first = 1
+    while chunk := list(islice(iterator, size)):
+        yield first, chunk
+        first += len(chunk)
+
+
+def _search_directory(conn: sqlite3.Connection, prefix: str) -> Path | None:
+    """``<database>.search/<prefix>`` beside the main database file; None in memory."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            path = Path(file)
+            return path.with_name(f"{path.name}.search") / prefix
+    return None
 
 
 def _count(

@@ -27,7 +27,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from heapq import nlargest
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
@@ -37,6 +36,7 @@ from ..models import Alternative, Answer, Fact, Glossary
 from .evidence import TextEvidence, text_evidence
 from .index import CONTEXT, IndexedFact, TermIndex, index_fact
 from .lexicon import english_frequency, is_english_word, related_words, relatives
+from .search import Clause
 from .text import (
     LIGHT_STEMS,
     LIGHT_WORDS,
@@ -120,7 +120,6 @@ class MatchConfig:
     # as a share of its weight (0 turns the bridge off).
     related_credit: float = 0.7
     suggest_threshold: float = 25.0
-    max_candidates: int = 500
     rerank: int = 30
     # Whether the "who" and "<attribute> of <entity>" checks accept a term anywhere in an
     # entry rather than only in its head. A passage's head is its own words; its body adds
@@ -479,40 +478,6 @@ class Matcher:
             return self.config.unknown_weight
         return math.log((self._size + 1) / (df + 0.5))
 
-    def _candidates(self, query: _Query) -> dict[int, float]:
-        """Rows of facts sharing a term with the query, with a first coverage estimate.
-
-        Slots are read rarest first and reading stops once there are enough candidates: a
-        fact that lacks every rare term of the question cannot cover it anyway, so common
-        terms ("mali", "jnim") never cost a scan of half the store.
-        """
-        cap = self.config.max_candidates
-        found: dict[int, float] = defaultdict(float)
-        for slot in sorted((s for s in query.slots if s.known), key=lambda s: s.df):
-            if len(found) >= cap:
-                break
-            # A fact with the term in its head (title, keys, tags) is the likelier answer.
-            by_level = (slot.weight, slot.weight * 1.5, slot.weight * 2)
-            if len(slot.terms) == 1:
-                for row, level in self.index.postings(slot.label, limit=cap):
-                    found[row] += by_level[level]
-                continue
-            rows: dict[int, float] = {}
-            for term in slot.terms:
-                for row, level in self.index.postings(term, limit=cap):
-                    rows[row] = max(rows.get(row, 0.0), by_level[level])
-            for row, weight in rows.items():
-                found[row] += weight
-        # A related word brings in the facts that use it, at its discount: the only way in for
-        # a fact that words the question's topic its own way. The facts most about it are
-        # enough: one that only mentions it would not make the shortlist.
-        credit = self.config.related_credit
-        for slot in query.slots:
-            for term in slot.related:
-                for row, _ in self.index.postings(term, limit=self.config.rerank):
-                    found[row] += slot.weight * credit
-        return found
-
     def _rank(self, query: _Query) -> list[Scored]:
         """The shortlisted candidates, scored and best first (ties by fact id)."""
         if not query.slots:
@@ -535,16 +500,20 @@ class Matcher:
         return [cache[row] for row in rows if row in cache]
 
     def _shortlist(self, query: _Query) -> list[int]:
-        """The rows of the ``rerank`` best candidates by their first estimate."""
-        estimates = self._candidates(query)
-        # The best estimates, ties by row so that a store always ranks the same way; the cut
-        # comes from the values alone, which is cheaper than a heap of (estimate, row) pairs.
-        top = nlargest(self.config.rerank, estimates.values())
-        cut = top[-1] if top else 0.0
-        return sorted(
-            (row for row, weight in estimates.items() if weight >= cut),
-            key=lambda row: (-estimates[row], row),
-        )[: self.config.rerank]
+        """The rows of the ``rerank`` best candidates by the search index's first estimate.
+
+        Each known query term is a clause, its typo readings alternatives within it. The
+        words general English relates to a term are a clause of their own, at their
+        discount: the only way in for a fact that words the question's topic its own way.
+        Rarity is BM25's to weigh; a term no fact contains has no postings to read.
+        """
+        clauses: list[Clause] = []
+        for slot in query.slots:
+            if slot.known:
+                clauses.append(((slot.label,) if len(slot.terms) == 1 else slot.terms, 1.0))
+            if slot.related:
+                clauses.append((slot.related, self.config.related_credit))
+        return self.index.top(clauses, self.config.rerank)
 
     def _score(self, query: _Query, entry: IndexedFact, total: float) -> Scored:
         """One candidate's score: coverage, head coverage and key similarity, less the

@@ -21,6 +21,8 @@ from ..models import Glossary
 # every later step is linear in the text.
 MAX_QUERY_CHARS = 400
 MAX_QUERY_WORDS = 24
+# Longer texts (a fact's answer, a passage) are analysed this far.
+MAX_ANALYSED_CHARS = MAX_QUERY_CHARS * 4
 # Analyses of short texts (questions, single words) an analyser keeps.
 ANALYSIS_CACHE = 8192
 
@@ -31,6 +33,23 @@ _ASCII_CONTROLS: dict[int, str | None] = {
     **dict.fromkeys([*range(32), 127]),
     **dict.fromkeys(map(ord, "\t\n\v\f\r"), " "),
 }
+
+
+class _FoldTable(dict[int, str | None]):
+    """Other characters than ASCII as :func:`fold` maps them, each worked out once: spaces
+    to a space, marks and controls to nothing, the rest as they are."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        folded = " " if char.isspace() else None
+        if folded is None and unicodedata.category(char) not in _DROP_CATEGORIES:
+            folded = char
+        self[code] = folded
+        return folded
+
+
+# Its keys are code points that texts hold, so it grows only to the size of their alphabets.
+_FOLD_TABLE = _FoldTable()
 _THOUSANDS_RE = re.compile(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)")
 _POSSESSIVE_RE = re.compile(r"(?<=\w)'s\b")
 _APOSTROPHE_IN_WORD_RE = re.compile(r"(?<=\w)'(?=\w)")
@@ -158,6 +177,10 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("figure",), "count"),
     (("figures",), "count"),
 )
+# The phrases by their first word: intent_of runs on every text an index analyses.
+_INTENT_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase, _kind in _INTENT_PHRASES:
+    _INTENT_BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _kind))
 
 # A number that is not a year ("2021") or a day of a month ("September 11") is a count.
 COUNT_RE = re.compile(
@@ -234,22 +257,42 @@ def fold(text: str) -> str:
         # indexing large stores).
         text = text.translate(_ASCII_CONTROLS)
     else:
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(
-            " " if ch.isspace() else ch
-            for ch in text
-            if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES
-        )
-    text = text.translate(_APOSTROPHES).casefold()
-    text = _THOUSANDS_RE.sub("", text)
-    text = _POSSESSIVE_RE.sub("", text)
-    return _APOSTROPHE_IN_WORD_RE.sub("", text)
+        text = unicodedata.normalize("NFKD", text).translate(_FOLD_TABLE)
+    text = _THOUSANDS_RE.sub("", text.translate(_APOSTROPHES).casefold())
+    if "'" not in text:  # most texts: two regular expressions saved
+        return text
+    return _APOSTROPHE_IN_WORD_RE.sub("", _POSSESSIVE_RE.sub("", text))
 
 
 def words(text: str) -> list[str]:
     """The folded words of ``text`` in order (punctuation and hyphens split words), chat
     spellings written out ("govt" → government)."""
     return [_CHAT_SPELLINGS.get(word, word) for word in _WORD_RE.findall(fold(text))]
+
+
+# Characters a word takes at most, as a rule, for reading words near a point in a text.
+_WORD_SPAN = 32
+
+
+def words_before(text: str, at: int, count: int) -> list[str]:
+    """The last ``count`` of the words before ``text[at]``: ``words(text[:at])[-count:]``,
+    read from a window of the text rather than all of it, unless the window is too short
+    (its first word may be cut, so it must hold more than is asked)."""
+    start = max(0, at - _WORD_SPAN * (count + 2))
+    found = words(text[start:at])
+    if start and len(found) <= count + 1:
+        found = words(text[:at])
+    return found[-count:] if count else []
+
+
+def words_after(text: str, at: int, count: int) -> list[str]:
+    """The first ``count`` of the words from ``text[at]`` on: ``words(text[at:])[:count]``,
+    read from a window (see :func:`words_before`)."""
+    stop = at + _WORD_SPAN * (count + 2)
+    found = words(text[at:stop])
+    if stop < len(text) and len(found) <= count + 1:
+        found = words(text[at:])
+    return found[:count]
 
 
 def is_casualty(folded: Sequence[str]) -> bool:
@@ -275,8 +318,8 @@ def intent_of(raw_words: Sequence[str]) -> frozenset[str]:
     A count of deaths ("how many were killed") also asks for "toll", which a death toll answers.
     """
     found: set[str] = set()
-    for i in range(len(raw_words)):
-        for phrase, kind in _INTENT_PHRASES:
+    for i, word in enumerate(raw_words):
+        for phrase, kind in _INTENT_BY_FIRST.get(word, ()):
             if tuple(raw_words[i : i + len(phrase)]) == phrase:
                 found.add(kind)
     if "count" in found and is_casualty(raw_words):
@@ -324,29 +367,32 @@ class Analyzer:
                 if seq:
                     self._phrases.setdefault(seq, concept)
                     self.concept_words.setdefault(concept, set()).update(words(term))
-        self._longest = max((len(seq) for seq in self._phrases), default=1)
-        self._first = frozenset(seq[0] for seq in self._phrases)
+        # For each first stem of a phrase, the phrase lengths to try, longest first.
+        lengths: dict[str, set[int]] = {}
+        for seq in self._phrases:
+            lengths.setdefault(seq[0], set()).add(len(seq))
+        self._lengths = {first: sorted(sizes, reverse=True) for first, sizes in lengths.items()}
         # A question is analysed by the facts' matcher and the passages', in two passes, and
         # each correction word alone: short texts are analysed once. The analyser never
         # changes, so a cached analysis never goes stale.
         self._cached = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyse)
+        # Longer texts are analysed whole by several readers of one entry as it is indexed
+        # (its terms, its kinds, its evidence): the last few are kept.
+        self._recent = lru_cache(maxsize=16)(self._analyse_text)
 
     def concepts(self, stems: Sequence[str]) -> list[tuple[str, int, int]]:
         """``(term, start, end)`` spans: glossary concepts where a phrase matches, else the stem."""
         out: list[tuple[str, int, int]] = []
         i = 0
         n = len(stems)
+        lengths = self._lengths
         while i < n:
-            if stems[i] in self._first:
-                for size in range(min(self._longest, n - i), 0, -1):
-                    concept = self._phrases.get(tuple(stems[i : i + size]))
-                    if concept is not None:
-                        out.append((concept, i, i + size))
-                        i += size
-                        break
-                else:
-                    out.append((stems[i], i, i + 1))
-                    i += 1
+            for size in lengths.get(stems[i], ()):
+                concept = self._phrases.get(tuple(stems[i : i + size])) if i + size <= n else None
+                if concept is not None:
+                    out.append((concept, i, i + size))
+                    i += size
+                    break
             else:
                 out.append((stems[i], i, i + 1))
                 i += 1
@@ -385,8 +431,13 @@ class Analyzer:
         )
 
     def analyse(self, text: str) -> Analysis:
-        """Analyse a text: fold, split, stem, rewrite glossary phrases, drop stopwords."""
-        return self.analyse_words(words(text[: MAX_QUERY_CHARS * 4]))
+        """Analyse a text: fold, split, stem, rewrite glossary phrases, drop stopwords.
+
+        Only the first :data:`MAX_ANALYSED_CHARS` characters are read."""
+        return self._recent(text)
+
+    def _analyse_text(self, text: str) -> Analysis:
+        return self.analyse_words(words(text[:MAX_ANALYSED_CHARS]))
 
     def terms(self, texts: Iterable[str], *, inner: bool = False) -> set[str]:
         """The set of content terms over several texts.

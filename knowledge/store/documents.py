@@ -282,7 +282,7 @@ class DocumentStore:
         """Every passage of the current version of every active document (of those named,
         when ``document_ids`` is given), with its metadata."""
         sql = (
-            "SELECT v.document_id, v.version, v.title, v.publisher, v.published, v.url, v.text"
+            "SELECT v.document_id, v.version, v.title, v.publisher, v.published, v.url"
             " FROM source_documents d JOIN source_versions v"
             " ON v.document_id = d.id AND v.version = d.version WHERE d.status = 'active'"
         )
@@ -290,9 +290,15 @@ class DocumentStore:
         if document_ids is not None:
             args = sorted(set(document_ids))
             sql += f" AND d.id IN ({','.join('?' * len(args))})"
-        for doc_id, version, title, publisher, published, url, text in self._conn.execute(
+        # The documents' texts are read one at a time: all of them at once would hold a
+        # large store's every word in memory.
+        for doc_id, version, title, publisher, published, url in self._conn.execute(
             sql + " ORDER BY v.document_id", args
         ).fetchall():
+            (text,) = self._conn.execute(
+                "SELECT text FROM source_versions WHERE document_id = ? AND version = ?",
+                (doc_id, version),
+            ).fetchone()
             meta = DocumentMeta(doc_id, title, publisher, _date(published), url)
             for start, end, heading in self._conn.execute(
                 "SELECT start, end, heading FROM source_passages"
