@@ -17,14 +17,14 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 from ..errors import busy_as_error
 from ..models import Fact, Glossary
 from .evidence import TextEvidence
+from .parallel import chunks
 from .questions import question_forms
 from .search import Clause, SearchIndex, entry_text
 from .text import (
@@ -319,7 +319,8 @@ class TermIndex:
             # many at a time.
             terms: Counter[str] = Counter()
             found: Counter[str] = Counter()
-            for first, chunk in _numbered_chunks(map(_as_stored, facts)):
+            first = 1
+            for chunk in chunks(map(_as_stored, facts), 500):
                 conn.executemany(
                     f"INSERT INTO {self.prefix}_docs (row, {_COLUMNS}) VALUES (?, {_MARKS})",
                     ((first + i, *fact.values) for i, fact in enumerate(chunk)),
@@ -328,6 +329,7 @@ class TermIndex:
                     batch.add(first + i, fact.searched)
                     terms.update(fact.posted)
                     found.update(fact.words)
+                first += len(chunk)
             conn.executemany(f"INSERT INTO {self.prefix}_terms VALUES (?, ?)", terms.items())
             conn.executemany(f"INSERT INTO {self.prefix}_words VALUES (?, ?)", found.items())
             self._set_meta(conn, {**meta, _GENERATION: generation})
@@ -478,17 +480,6 @@ def _searched(
 
 def _as_stored(fact: IndexedFact | StoredFact) -> StoredFact:
     return fact if isinstance(fact, StoredFact) else stored(fact)
-
-
-def _numbered_chunks(
-    facts: Iterable[StoredFact], size: int = 500
-) -> Iterator[tuple[int, list[StoredFact]]]:
-    """``facts`` in chunks, each with the row number of its first (rows count from 1)."""
-    iterator = iter(facts)
-    first = 1
-    while chunk := list(islice(iterator, size)):
-        yield first, chunk
-        first += len(chunk)
 
 
 def _search_directory(conn: sqlite3.Connection, prefix: str) -> Path | None:

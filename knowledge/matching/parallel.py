@@ -62,9 +62,8 @@ def _in_workers(
         workers, mp_context=context, initializer=_start, initargs=(glossary,)
     ) as pool:
         pending: deque[Future[list[R]]] = deque()
-        chunks = _chunks(items)
         try:
-            for chunk in chunks:
+            for chunk in chunks(items, CHUNK):
                 pending.append(pool.submit(_analyse_chunk, analyse, chunk))
                 if len(pending) >= workers * AHEAD:
                     yield from pending.popleft().result()
@@ -76,9 +75,10 @@ def _in_workers(
                 future.cancel()
 
 
-def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter)."""
     iterator = iter(items)
-    while chunk := list(islice(iterator, CHUNK)):
+    while chunk := list(islice(iterator, size)):
         yield chunk
 
 

@@ -25,6 +25,8 @@ from typing import Final
 
 import tantivy
 
+from .parallel import PARALLEL_FROM
+
 # An entry's terms are one field, a term written once for each of: being a term of the
 # entry, of its title, keys or tags, and a whole key ("Mali"). BM25 turns the count into a
 # boost that grows less with each repeat, so the facts most about a term come first. One
@@ -34,8 +36,6 @@ FIELD: Final = "terms"
 # The writer's memory budget a thread: tantivy flushes a segment whenever it is reached, so
 # a bulk build stays within it whatever the store's size.
 WRITER_HEAP: Final = 32_000_000
-# Above this many documents in one write, the writer uses both cores.
-PARALLEL_FROM: Final = 20_000
 _GENERATION: Final = "generation"
 
 
