@@ -279,6 +279,7 @@ def measure_passages(size: Size, args: argparse.Namespace, progress: Progress) -
             {"size": size.name, "seed": args.seed, "label": f"passages {size.name}",
              "quiet": args.quiet},
         )  # fmt: skip
+    passages.ensure_answers(directory)
     progress.step(f"passages {size.name}: asking ({args.queries} queries; fresh process)")
     ours = spawn(
         "passages-ours",

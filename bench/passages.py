@@ -105,8 +105,8 @@ def build(
 ) -> dict[str, Any]:
     """Ingest the reports into a fresh store with the seed facts; time ingest and indexing.
 
-    Writes ``sitrep.db``, ``queries.json`` (queries with the span that answers each) and
-    ``meta.json`` into the cache directory, and returns the meta.
+    Writes ``sitrep.db``, ``queries.json``, ``answers.json`` (the span that answers each
+    query about a fact) and ``meta.json`` into the cache directory, and returns the meta.
     """
     directory = cache_dir(size, seed, root)
     shutil.rmtree(directory, ignore_errors=True)
@@ -135,7 +135,7 @@ def build(
         json.dumps([{"text": q.text, "kind": q.kind, "expect": q.expect} for q in queries]),
         encoding="utf-8",
     )
-    (directory / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
+    _write_answers(directory, queries, spans)
     meta = {
         "size": size.name,
         "documents": documents,
@@ -151,14 +151,35 @@ def build(
     return meta
 
 
+def _write_answers(directory: Path, queries: list[Query], spans: dict[str, Span]) -> None:
+    # Only the query pool's spans: the measuring process reads this file, and a span for
+    # every one of a million paragraphs would weigh more than the matcher it measures.
+    wanted = {q.expect for q in queries if q.expect is not None}
+    answers = {k: v for k, v in spans.items() if k in wanted}
+    (directory / "answers.json").write_text(json.dumps(answers), encoding="utf-8")
+
+
+def ensure_answers(directory: Path) -> None:
+    """Write ``answers.json`` for a store cached before it existed (from its ``spans.json``
+    of every paragraph); run before measuring, outside the measured process."""
+    old = directory / "spans.json"
+    if (directory / "answers.json").exists() or not old.exists():
+        return
+    spans = {k: (v[0], v[1], v[2]) for k, v in json.loads(old.read_text("utf-8")).items()}
+    _write_answers(directory, _queries(directory), spans)
+    old.unlink()
+
+
+def _queries(directory: Path) -> list[Query]:
+    raw = json.loads((directory / "queries.json").read_text(encoding="utf-8"))
+    return [Query(q["text"], q["kind"], q["expect"]) for q in raw]
+
+
 def load_queries(directory: Path, n: int) -> tuple[list[Query], dict[str, Span]]:
     """The first ``n`` queries of a built passage store and the spans that answer them."""
-    raw = json.loads((directory / "queries.json").read_text(encoding="utf-8"))
-    spans = {
-        k: (v[0], v[1], v[2])
-        for k, v in json.loads((directory / "spans.json").read_text(encoding="utf-8")).items()
-    }
-    return [Query(q["text"], q["kind"], q["expect"]) for q in raw[:n]], spans
+    raw = json.loads((directory / "answers.json").read_text(encoding="utf-8"))
+    spans = {k: (v[0], v[1], v[2]) for k, v in raw.items()}
+    return _queries(directory)[:n], spans
 
 
 def _ask(desk: Desk, text: str) -> tuple[str, Span | None]:

@@ -91,6 +91,20 @@ def test_update_replaces_and_removes(index: TermIndex) -> None:
     assert len(_top(index, "kay")) == before
 
 
+def test_vocabulary_look_ups(index: TermIndex) -> None:
+    """What typo correction and autocomplete read of the vocabulary, without holding it."""
+    vocabulary = set(index.vocabulary())
+    assert index.known(["kayes", "nope", "jnim"]) == {"kayes", "jnim"}
+    assert index.known(f"w{i}" for i in range(2000)) == set()  # more than one statement's worth
+    assert index.words_shaped(5, "k") == sorted(
+        w for w in vocabulary if len(w) == 5 and w[0] == "k"
+    )
+    assert index.words_with_tail("ayes") == ["kayes"]
+    begun = index.words_with_prefix("im", 10)
+    assert begun and all(w.startswith("im") for w in begun)
+    assert index.words_with_prefix("%", 10) == index.words_with_prefix("_", 10) == []
+
+
 def test_docs_round_trip(index: TermIndex) -> None:
     """What is stored for a fact comes back as it was analysed."""
     original = index_fact(FACTS[0], ANALYZER)

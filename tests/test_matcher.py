@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample import FACTS, GLOSSARY, make_fact
 
-from knowledge.matching.matcher import Matcher, _counted, _names_whom
-from knowledge.matching.text import Analyzer
+from knowledge.matching.matcher import MatchConfig, Matcher, _counted, _names_whom
+from knowledge.matching.text import Analyzer, words
 from knowledge.models import Fact, Glossary
 
 
@@ -20,25 +20,25 @@ def matcher() -> Matcher:
     return Matcher(FACTS, GLOSSARY)
 
 
-@pytest.mark.parametrize(
-    ("query", "fact_id"),
-    [
-        ("who leads JNIM", "jnim-leadership"),
-        ("Who leads JNIM?", "jnim-leadership"),
-        ("jnim leader", "jnim-leadership"),
-        ("GSIM boss", "jnim-leadership"),
-        ("who leds jnim", "jnim-leadership"),
-        ("jnmi leader", "jnim-leadership"),
-        ("fuel imports", "fuel-imports"),
-        ("feul imports", "fuel-imports"),
-        ("petrol from ivory coast", "fuel-imports"),
-        ("fuel from the coast", "fuel-imports"),  # a word inside the glossary's "ivory coast"
-        ("kayes", "kayes"),
-        ("kayes population", "kayes"),
-        ("how many militants does jnim have", "jnim-strength"),
-        ("mali population", "mali-population"),
-    ],
-)
+ANSWERED = [
+    ("who leads JNIM", "jnim-leadership"),
+    ("Who leads JNIM?", "jnim-leadership"),
+    ("jnim leader", "jnim-leadership"),
+    ("GSIM boss", "jnim-leadership"),
+    ("who leds jnim", "jnim-leadership"),
+    ("jnmi leader", "jnim-leadership"),
+    ("fuel imports", "fuel-imports"),
+    ("feul imports", "fuel-imports"),
+    ("petrol from ivory coast", "fuel-imports"),
+    ("fuel from the coast", "fuel-imports"),  # a word inside the glossary's "ivory coast"
+    ("kayes", "kayes"),
+    ("kayes population", "kayes"),
+    ("how many militants does jnim have", "jnim-strength"),
+    ("mali population", "mali-population"),
+]
+
+
+@pytest.mark.parametrize(("query", "fact_id"), ANSWERED)
 def test_answers(matcher: Matcher, query: str, fact_id: str) -> None:
     """Keywords, questions, typos, aliases and synonyms find their fact."""
     answer = matcher.ask(query)
@@ -46,22 +46,22 @@ def test_answers(matcher: Matcher, query: str, fact_id: str) -> None:
     assert answer.fact is not None and answer.fact.id == fact_id
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "who leads Boko Haram",
-        "who leads al-Shabaab",
-        "population of Togo",
-        "fuel imports of Japan",
-        "what's the exchange rate of the euro",
-        "good morning everyone",
-        "ok",
-        "?",
-        "",
-        "   ",
-        "🙂",
-    ],
-)
+ABSTAINED = [
+    "who leads Boko Haram",
+    "who leads al-Shabaab",
+    "population of Togo",
+    "fuel imports of Japan",
+    "what's the exchange rate of the euro",
+    "good morning everyone",
+    "ok",
+    "?",
+    "",
+    "   ",
+    "🙂",
+]
+
+
+@pytest.mark.parametrize("query", ABSTAINED)
 def test_abstains(matcher: Matcher, query: str) -> None:
     """Questions the facts do not answer get no_match, never a bluff."""
     answer = matcher.ask(query)
@@ -334,6 +334,61 @@ def test_a_slip_of_the_first_letter(
     """One edit may change a longer word's first letter; anything more must keep it."""
     assert matcher._corrections(typed, loose=False) == strict
     assert matcher._corrections(typed, loose=True) == loose
+
+
+@pytest.mark.parametrize(
+    ("typed", "strict", "loose"),
+    [
+        ("imporst", ["imports"], ["imports"]),  # one edit: either pass
+        # Two edits in a word of seven letters or fewer is another word, not a typo: in a
+        # large store there is a name two letters from almost any short unknown one.
+        ("imbarts", [], []),
+        ("popolatiun", ["population"], ["population"]),  # two in a long word: either pass
+        ("pupolatiun", [], ["population"]),  # three: only the loose pass
+    ],
+)
+def test_how_far_a_typo_may_be(
+    matcher: Matcher, typed: str, strict: list[str], loose: list[str]
+) -> None:
+    """Each pass reads a typo within its distance, by the word's length."""
+    assert matcher._corrections(typed, loose=False) == strict
+    assert matcher._corrections(typed, loose=True) == loose
+
+
+def test_typo_correction_reads_the_vocabulary_from_the_index(matcher: Matcher) -> None:
+    """The index's words are read when a typo needs them; the glossary's are held."""
+    assert matcher._known(["kayes", "gsim", "nope"]) == {"kayes", "gsim"}
+    assert matcher.index.known(["gsim"]) == set()  # an alias no fact spells out
+    assert matcher._corrections("gsmi", loose=False) == ["gsim"]
+
+
+COVERING = Matcher(FACTS, GLOSSARY, MatchConfig(shortlist_covering=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "required"),
+    [
+        # The heaviest term outweighs the rest's share: an entry must hold it (ties by name).
+        ("who leads JNIM", {"lead"}),
+        ("Kayes fuel", {"fuel"}),
+        # Among five, missing any one is within the share; missing two is not.
+        ("kayes blockade fuel imports population", {"blockad", "fuel"}),
+        ("the", None),  # nothing to cover
+    ],
+)
+def test_only_entries_that_could_cover_the_question_are_shortlisted(
+    query: str, required: set[str] | None
+) -> None:
+    """The terms one of which an entry must hold to reach the coverage an answer needs."""
+    found = COVERING._required(COVERING._query(words(query), loose=False))
+    assert (set(found) if found is not None else None) == required
+
+
+@pytest.mark.parametrize("query", [*(q for q, _ in ANSWERED), *ABSTAINED])
+def test_the_covering_shortlist_changes_no_verdict(matcher: Matcher, query: str) -> None:
+    """Shortlisting only what could cover a question keeps every answer and no_match."""
+    plain, covering = matcher.ask(query), COVERING.ask(query)
+    assert (covering.status, covering.fact) == (plain.status, plain.fact)
 
 
 @pytest.mark.parametrize("typed", ["dosso", "dossos"])

@@ -49,6 +49,33 @@ def test_top_stops_at_its_limit() -> None:
     assert _filled().top([(("jnim",), 1.0)], 1) == [1]
 
 
+@pytest.mark.parametrize(
+    ("require", "expected"),
+    [
+        (None, [3, 1]),
+        (["blockad"], [3]),  # only entries holding a required term...
+        (["ghali", "blockad"], [3, 1]),  # ... any of them, ranked as without the requirement
+        (["mali"], [1]),  # a context term meets it too, though it scores nothing
+        (["nothing"], []),
+        ([], []),
+    ],
+)
+def test_top_can_require_one_of_some_terms(require: list[str] | None, expected: list[int]) -> None:
+    index = _filled()
+    with index.write("g2") as batch:
+        batch.remove(1)
+        batch.add(1, ENTRIES[1], "mali")
+    assert index.top([(("jnim",), 1.0), (("blockad",), 1.0)], 10, require) == expected
+
+
+def test_context_terms_are_never_scored() -> None:
+    """A context term is only a way to meet a requirement, never a match of its own."""
+    index = SearchIndex()
+    with index.write("g1", replace=True) as batch:
+        batch.add(1, "jnim", "mali")
+    assert index.top([(("mali",), 1.0)], 10) == []
+
+
 def test_a_failed_batch_publishes_nothing() -> None:
     index = _filled()
 

@@ -30,7 +30,11 @@ from .passages import sentences
 # passage's head is all its own words; the rest of its body is its document's title, which
 # says what the document is about, not the passage.
 PASSAGE_CONFIG = MatchConfig(
-    unknown_weight=4.0, rules_use_body=True, read_text=True, body_as_head=0.0
+    unknown_weight=4.0,
+    rules_use_body=True,
+    read_text=True,
+    body_as_head=0.0,
+    shortlist_covering=True,
 )
 # The stored passage index's tables, beside the facts' ("match_*"); bump the version when
 # pseudo_fact changes, so that stored indexes are rebuilt.

@@ -91,6 +91,11 @@ CREATE TABLE IF NOT EXISTS {p}_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS {p}_words (word TEXT PRIMARY KEY, df INTEGER NOT NULL)
     WITHOUT ROWID;
+-- Typo correction reads the vocabulary from here rather than holding it (a million passages
+-- have some 200,000 words): the words of one length and first letter, and the words that
+-- differ from a typed one in their first letter only.
+CREATE INDEX IF NOT EXISTS {p}_words_shape ON {p}_words (length(word), substr(word, 1, 1));
+CREATE INDEX IF NOT EXISTS {p}_words_tail ON {p}_words (substr(word, 2));
 """
 _PREFIX_RE = re.compile(r"[a-z][a-z_]*\Z")
 _COLUMNS = "fact_id, title, head, terms, phrases, kinds, words, evidence"
@@ -177,6 +182,7 @@ class StoredFact:
     posted: tuple[str, ...]
     words: tuple[str, ...]
     searched: str
+    context: str
 
     @property
     def fact_id(self) -> str:
@@ -196,8 +202,8 @@ def stored(fact: IndexedFact) -> StoredFact:
         " ".join(found),
         "" if fact.evidence is None else fact.evidence.encode(),
     )
-    posted, searched = _searched(head, terms, fact.phrases)
-    return StoredFact(values, posted, tuple(found), searched)
+    posted, searched, context = _searched(head, terms, fact.phrases)
+    return StoredFact(values, posted, tuple(found), searched, context)
 
 
 def store_fact(fact: Fact, analyzer: Analyzer) -> StoredFact:
@@ -326,7 +332,7 @@ class TermIndex:
                     ((first + i, *fact.values) for i, fact in enumerate(chunk)),
                 )
                 for i, fact in enumerate(chunk):
-                    batch.add(first + i, fact.searched)
+                    batch.add(first + i, fact.searched, fact.context)
                     terms.update(fact.posted)
                     found.update(fact.words)
                 first += len(chunk)
@@ -356,7 +362,7 @@ class TermIndex:
                         fact.values,
                     )
                     assert cursor.lastrowid is not None
-                    batch.add(cursor.lastrowid, fact.searched)
+                    batch.add(cursor.lastrowid, fact.searched, fact.context)
                     _count(conn, f"{self.prefix}_terms", "term", fact.posted, +1)
                     _count(conn, f"{self.prefix}_words", "word", fact.words, +1)
                 self._set_meta(conn, {**meta, _GENERATION: generation})
@@ -377,8 +383,10 @@ class TermIndex:
             rows = conn.execute(f"SELECT row, head, terms, phrases FROM {self.prefix}_docs")
             with self.search.write(generation, replace=True, size=self.size()) as batch:
                 for row, head, terms, phrases in rows:
-                    _, searched = _searched(head.split(), terms.split(), phrases.split("\n"))
-                    batch.add(row, searched)
+                    _, searched, context = _searched(
+                        head.split(), terms.split(), phrases.split("\n")
+                    )
+                    batch.add(row, searched, context)
                 self._set_meta(conn, {_GENERATION: generation})
         return True
 
@@ -419,10 +427,12 @@ class TermIndex:
         )
         return {str(term): int(df) for term, df in rows}
 
-    def top(self, clauses: Sequence[Clause], limit: int) -> list[int]:
-        """The rows of the ``limit`` facts that score best on ``clauses``, best first (see
-        :meth:`.search.SearchIndex.top`)."""
-        return self.search.top(clauses, limit)
+    def top(
+        self, clauses: Sequence[Clause], limit: int, require: Iterable[str] | None = None
+    ) -> list[int]:
+        """The rows of the ``limit`` facts that score best on ``clauses``, best first, of
+        those holding one of ``require`` if given (see :meth:`.search.SearchIndex.top`)."""
+        return self.search.top(clauses, limit, require)
 
     def docs(self, rows: Sequence[int]) -> dict[int, IndexedFact]:
         """The analysed facts at ``rows``."""
@@ -459,6 +469,48 @@ class TermIndex:
         """Every word any indexed fact contains."""
         return [str(word) for (word,) in self.conn.execute(f"SELECT word FROM {self.prefix}_words")]
 
+    def known(self, candidates: Iterable[str]) -> set[str]:
+        """Which of ``candidates`` some indexed fact contains as a word."""
+        wanted = sorted(set(candidates))
+        found: set[str] = set()
+        # In slices: SQLite caps the number of parameters of one statement.
+        for at in range(0, len(wanted), 500):
+            part = wanted[at : at + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT word FROM {self.prefix}_words WHERE word IN ({marks})", part
+            )
+            found.update(str(word) for (word,) in rows)
+        return found
+
+    def words_shaped(self, length: int, initial: str) -> list[str]:
+        """The vocabulary's words of ``length`` characters that begin with ``initial``."""
+        rows = self.conn.execute(
+            f"SELECT word FROM {self.prefix}_words"
+            " WHERE length(word) = ? AND substr(word, 1, 1) = ? ORDER BY word",
+            (length, initial),
+        )
+        return [str(word) for (word,) in rows]
+
+    def words_with_tail(self, tail: str) -> list[str]:
+        """The vocabulary's words that are one character followed by ``tail``."""
+        rows = self.conn.execute(
+            f"SELECT word FROM {self.prefix}_words WHERE substr(word, 2) = ? ORDER BY word",
+            (tail,),
+        )
+        return [str(word) for (word,) in rows]
+
+    def words_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` of the vocabulary's words that begin with ``prefix``, those more
+        facts contain first."""
+        # A range on the key rather than LIKE, whose wildcards a prefix could contain.
+        rows = self.conn.execute(
+            f"SELECT word FROM {self.prefix}_words WHERE word >= ? AND word < ?"
+            " ORDER BY df DESC, word LIMIT ?",
+            (prefix, prefix + "\U0010ffff", limit),
+        )
+        return [str(word) for (word,) in rows]
+
 
 def _posted(terms: Iterable[str]) -> list[str]:
     """The terms that are searched and counted: all but context terms."""
@@ -467,15 +519,18 @@ def _posted(terms: Iterable[str]) -> list[str]:
 
 def _searched(
     head: Iterable[str], terms: Iterable[str], phrases: Iterable[str]
-) -> tuple[tuple[str, ...], str]:
-    """A fact's searched and counted terms, and the text the search index holds of it."""
+) -> tuple[tuple[str, ...], str, str]:
+    """A fact's searched and counted terms, the text the search index holds of it, and its
+    context terms (unmarked) as the search index holds them."""
+    terms = list(terms)
     posted = tuple(_posted(terms))
     whole = {phrase for phrase in phrases if " " not in phrase}
     in_head = set(head)
     text = entry_text(
         posted, (t for t in posted if t in in_head), (t for t in posted if t in whole)
     )
-    return posted, text
+    context = " ".join(t[len(CONTEXT) :] for t in terms if t.startswith(CONTEXT))
+    return posted, text, context
 
 
 def _as_stored(fact: IndexedFact | StoredFact) -> StoredFact:

@@ -71,8 +71,12 @@ class _Pool:
         for word in sorted(self._words):
             by_initial[len(word), word[0]].append(word)
             by_tail[word[1:]].append(word)
-        self.by_initial = dict(by_initial)
+        self._by_initial = dict(by_initial)
         self._by_tail = dict(by_tail)
+
+    def bucket(self, length: int, initial: str) -> Sequence[str]:
+        """The words of ``length`` characters that begin with ``initial``."""
+        return self._by_initial.get((length, initial), ())
 
     def initial_slips(self, word: str) -> list[str]:
         """Words one edit from ``word`` that begin with another letter: its first letter
@@ -84,10 +88,59 @@ class _Pool:
         return found
 
 
+class _StoredPool:
+    """A term index's vocabulary as a :class:`_Pool`, read from the database a bucket at a
+    time, when a typo first needs it.
+
+    Held as sets and lists, a million passages' 200,000 words would cost the process some
+    60 MB and a second at start-up; a bucket read is kept as one string (about a byte a
+    letter), and the buckets in use as lists of words.
+    """
+
+    def __init__(self, index: TermIndex) -> None:
+        self._index = index
+        self._read: dict[tuple[int, str], str] = {}
+        self._split: OrderedDict[tuple[int, str], tuple[str, ...]] = OrderedDict()
+
+    def bucket(self, length: int, initial: str) -> Sequence[str]:
+        """The words of ``length`` characters that begin with ``initial``."""
+        key = (length, initial)
+        found = self._split.get(key)
+        if found is not None:
+            self._split.move_to_end(key)
+            return found
+        joined = self._read.get(key)
+        if joined is None:
+            read = self._index.words_shaped(length, initial)
+            # Words are single tokens: a newline cannot be part of one.
+            joined = self._read[key] = "\n".join(w for w in read if _correctable(w))
+        found = self._split[key] = tuple(joined.split("\n")) if joined else ()
+        if len(self._split) > _CACHED_BUCKETS:
+            self._split.popitem(last=False)
+        return found
+
+    def initial_slips(self, word: str) -> list[str]:
+        """As :meth:`_Pool.initial_slips`."""
+        swapped = word[1] + word[0] + word[2:]
+        found = [w for w in self._index.words_with_tail(word[1:]) if w[0] != word[0]]
+        found += self._index.words_with_tail(word)
+        found += sorted(w for w in self._index.known((word[1:], swapped)) if w[0] != word[0])
+        return [w for w in found if _correctable(w)]
+
+
+def _correctable(word: str) -> bool:
+    """Whether a typo may be read as ``word``: a word of letters, not a stopword."""
+    return len(word) >= 3 and word.isalpha() and word not in STOPWORDS
+
+
+# Vocabulary buckets (words of one length and first letter) a matcher keeps as lists.
+_CACHED_BUCKETS = 256
 _FUNCTION_WORDS = _Pool(STOPWORDS | LIGHT_WORDS)
 _FUNCTION_STEMS = LIGHT_STEMS | frozenset(STOPWORDS)
 # Analysed facts a matcher keeps in memory between questions (a few MB at most).
 CACHED_ENTRIES = 4096
+# How many of the words that begin as the last one typed autocomplete reads it as.
+_COMPLETIONS = 200
 # How many equally close corrections a typo may stand for; the facts decide between them.
 MAX_READINGS = 6
 _HARD_INTENTS = frozenset({"count", "when"})
@@ -130,6 +183,10 @@ class MatchConfig:
     # its kinds (see :mod:`.evidence`): for passages, whose text is all they have; a curated
     # fact says what it answers in its keys.
     read_text: bool = False
+    # Whether only entries that could cover the question are shortlisted (see
+    # Matcher._required): what keeps a million passages fast. Off for facts, whose
+    # no_match suggestions are the close facts that do not cover it.
+    shortlist_covering: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,14 +275,13 @@ class Matcher:
         self.index = index
         self._load = load
         self._size = index.size()
-        # Only the vocabulary lives in memory (for typo correction); postings stay in SQLite.
-        vocabulary = set(index.vocabulary())
-        for group_words in analyzer.concept_words.values():
-            vocabulary.update(group_words)
-        self._vocabulary = frozenset(vocabulary)
-        self._pool = _Pool(
-            w for w in vocabulary if len(w) >= 3 and w.isalpha() and w not in STOPWORDS
+        # The index's vocabulary stays in the database (see _StoredPool); the glossary's
+        # words, which a question may use before any fact does, are held.
+        self._glossary_words = frozenset(
+            word for group_words in analyzer.concept_words.values() for word in group_words
         )
+        glossary_pool = _Pool(w for w in self._glossary_words if _correctable(w))
+        self._pools = (_StoredPool(index), glossary_pool, _FUNCTION_WORDS)
         self._concepts = frozenset(analyzer.concept_words)
         self._word_df: dict[str, int] = {}
         # Analysed facts recently scored, by index row. The index does not change under a
@@ -309,20 +365,20 @@ class Matcher:
         elif loose and english:
             max_distance = 2
         else:
-            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose else 0)
+            max_distance = (1 if len(word) <= 7 else 2) + (1 if loose and len(word) > 7 else 0)
         # People rarely mistype the first letter, so a short word, a second edit or a real
         # word must keep it ("airport" must not become "import"); only a single slip in a
         # longer word of the strict pass may change it.
         slips = not loose and len(word) > 4
         found: dict[str, int] = {}
-        for pool in (self._pool, _FUNCTION_WORDS):
+        for pool in self._pools:
             if slips:
                 for candidate in pool.initial_slips(word):
                     found.setdefault(candidate, 1)
             for length in range(len(word) - max_distance, len(word) + max_distance + 1):
                 for candidate, distance, _ in process.extract(
                     word,
-                    pool.by_initial.get((length, word[0]), ()),
+                    pool.bucket(length, word[0]),
                     scorer=OSA.distance,
                     score_cutoff=max_distance,
                     limit=20,
@@ -349,6 +405,11 @@ class Matcher:
                 return closest[:MAX_READINGS]
         return []
 
+    def _known(self, candidates: Iterable[str]) -> set[str]:
+        """Which of ``candidates`` the store's facts or the glossary use as words."""
+        candidates = set(candidates)
+        return (candidates & self._glossary_words) | self.index.known(candidates)
+
     def _rank_fix(self, typed: str, candidate: str) -> tuple[bool, int, int, str]:
         # Among equally close words: the same first letter, then the longest shared start
         # ("ghal" is "ghali", not "goal"), then the word more facts use.
@@ -369,13 +430,14 @@ class Matcher:
         readings: dict[int, list[str]] = {}
         related: dict[int, list[str]] = {}
         primary = list(folded)
+        vocabulary = self._known(folded)
         for i, word in enumerate(folded):
-            if word not in self._vocabulary:
+            if word not in vocabulary:
                 corrections = self._corrections(word, loose)
                 if corrections:
                     readings[i] = corrections
                     primary[i] = corrections[0]
-                elif kin := sorted(relatives(word) & self._vocabulary):
+                elif kin := sorted(self._known(relatives(word))):
                     # A real word the store lacks may be a relative of one it has: the
                     # question's "closures" is the report's "closed".
                     related[i] = kin
@@ -393,8 +455,10 @@ class Matcher:
                     alternatives[terms[0]].update(self.analyzer.analyse_words([other]).terms)
         if complete_last and folded and analysis.terms:
             last = folded[-1]
-            for word in self._vocabulary:
-                if word.startswith(last) and word != last:
+            begun = {w for w in self._glossary_words if w.startswith(last)}
+            begun.update(self.index.words_with_prefix(last, _COMPLETIONS))
+            for word in sorted(begun):
+                if word != last:
                     alternatives[analysis.terms[-1]].update(
                         self.analyzer.analyse_words([word]).terms
                     )
@@ -513,7 +577,29 @@ class Matcher:
                 clauses.append(((slot.label,) if len(slot.terms) == 1 else slot.terms, 1.0))
             if slot.related:
                 clauses.append((slot.related, self.config.related_credit))
-        return self.index.top(clauses, self.config.rerank)
+        required = self._required(query) if self.config.shortlist_covering else None
+        return self.index.top(clauses, self.config.rerank, required)
+
+    def _required(self, query: _Query) -> list[str] | None:
+        """Terms one of which an entry must hold, as a term, a reading, a related word or a
+        context term, to be able to cover the question (None: no such terms).
+
+        An entry answers only if it covers ``min_coverage`` of the question's topic (see
+        :meth:`_content_coverage`), so one that lacks the topic's heaviest terms, up to more
+        than the rest's share, cannot answer whatever else it holds.
+        """
+        content = sorted(
+            (slot for slot in query.slots if not slot.light), key=lambda s: (-s.weight, s.label)
+        )
+        allowed = (1 - self.config.min_coverage) * sum(slot.weight for slot in content)
+        required: list[str] = []
+        missed = 0.0
+        for slot in content:
+            required.extend((*slot.terms, *slot.related))
+            missed += slot.weight
+            if missed > allowed:
+                return required
+        return None
 
     def _score(self, query: _Query, entry: IndexedFact, total: float) -> Scored:
         """One candidate's score: coverage, head coverage and key similarity, less the
