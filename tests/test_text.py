@@ -29,6 +29,10 @@ GLOSSARY = Glossary(
         ("Goïta", "goita"),
         ("a\u202eb\u200bc", "abc"),
         ("ＪＮＩＭ", "jnim"),
+        # Plain ASCII takes a shorter path, to the same result.
+        ("Kidal\tand\nGao\x00", "kidal and gao"),
+        ("JNIM`s fighters", "jnim fighters"),
+        ("Côte d`Ivoire", "cote divoire"),
     ],
 )
 def test_fold(text: str, expected: str) -> None:

@@ -136,9 +136,11 @@ def _sentence_kinds(sentence: str) -> set[str]:
     return kinds
 
 
-def fact_kinds(fact: Fact) -> frozenset[str]:
+def fact_kinds(fact: Fact, answer_words: Sequence[str] | None = None) -> frozenset[str]:
     """The kinds of answer a fact can give: who, when, where, why (from its keys), count (or
     toll, a count of the dead), when, and "if" when it says what would follow from something.
+
+    ``answer_words``: the words of the answer, if the caller has read them already.
     """
     kinds: set[str] = set()
     for key in (fact.title, *fact.keys):
@@ -151,7 +153,7 @@ def fact_kinds(fact: Fact) -> frozenset[str]:
         kinds |= _sentence_kinds(sentence)
     if _DATE_RE.search(fact.answer):
         kinds.add("when")
-    if "if" in words(fact.answer):
+    if "if" in (words(fact.answer) if answer_words is None else answer_words):
         kinds.add("if")
     return frozenset(kinds)
 
@@ -263,7 +265,9 @@ def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> Indexe
         frozenset(head),
         frozenset(terms),
         phrases,
-        fact_kinds(fact),
+        fact_kinds(
+            fact, analysed[fact.answer].words if len(fact.answer) <= MAX_ANALYSED_CHARS else None
+        ),
         frozenset(found),
     )
 

@@ -253,12 +253,18 @@ def fold(text: str) -> str:
     "cote divoire 6000 fighters"
     """
     if text.isascii():
-        # Most text is ASCII: only its control characters need dropping (fast path for
-        # indexing large stores).
-        text = text.translate(_ASCII_CONTROLS)
+        # Most text is ASCII: only its control characters and backticks need replacing,
+        # and most has neither (the fast path of indexing a large store: a passage's text
+        # is read in many small windows).
+        if not text.isprintable():
+            text = text.translate(_ASCII_CONTROLS)
+        if "`" in text:
+            text = text.replace("`", "'")
+        text = text.lower()
     else:
         text = unicodedata.normalize("NFKD", text).translate(_FOLD_TABLE)
-    text = _THOUSANDS_RE.sub("", text.translate(_APOSTROPHES).casefold())
+        text = text.translate(_APOSTROPHES).casefold()
+    text = _THOUSANDS_RE.sub("", text)
     if "'" not in text:  # most texts: two regular expressions saved
         return text
     return _APOSTROPHE_IN_WORD_RE.sub("", _POSSESSIVE_RE.sub("", text))
@@ -267,7 +273,10 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of ``text`` in order (punctuation and hyphens split words), chat
     spellings written out ("govt" → government)."""
-    return [_CHAT_SPELLINGS.get(word, word) for word in _WORD_RE.findall(fold(text))]
+    found: list[str] = _WORD_RE.findall(fold(text))
+    if _CHAT_SPELLINGS.keys().isdisjoint(found):  # most text: no list built twice
+        return found
+    return [_CHAT_SPELLINGS.get(word, word) for word in found]
 
 
 # Characters a word takes at most, as a rule, for reading words near a point in a text.
