@@ -374,37 +374,54 @@ def write_json(results: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(_clean(results), indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+def plot_series(results: dict[str, Any]) -> dict[str, list[tuple[int, float, float]]]:
+    """``(entries, p50 ms, p99 ms)`` by size, for each line of the plot: each engine on the
+    fact stores (the seed store included), and ours on the passage stores."""
+    series: dict[str, list[tuple[int, float, float]]] = {}
+    for engine in ENGINES:
+        points = [
+            (s["build"]["facts"], s[engine]["latency"]["median_ms"], s[engine]["latency"]["p99_ms"])
+            for s in results["sizes"]
+            if s.get(engine) and s[engine]["latency"].get("p99_ms")
+        ]
+        if points:
+            series[f"{engine}, facts"] = sorted(points)
+    passages = [
+        (p["build"]["passages"], p["ours"]["latency"]["median_ms"], p["ours"]["latency"]["p99_ms"])
+        for p in results.get("passages", [])
+        if p.get("ours") and p["ours"]["latency"].get("p99_ms")
+    ]
+    if passages:
+        series["ours, passages"] = sorted(passages)
+    return series
+
+
 def plot(results: dict[str, Any], path: Path) -> Path | None:
-    """p99 latency against store size, log-log, per engine; None without matplotlib."""
+    """p50 (dashed) and p99 (solid) latency against store size, log-log, for each line of
+    :func:`plot_series`; None without matplotlib (``pip install matplotlib``)."""
     if importlib.util.find_spec("matplotlib") is None:
+        return None
+    series = plot_series(results)
+    if not series:
         return None
     matplotlib = importlib.import_module("matplotlib")
     matplotlib.use("Agg")
     plt = importlib.import_module("matplotlib.pyplot")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for engine, marker in zip(ENGINES, ("o", "s", "^"), strict=True):
-        points = [
-            (s["build"]["facts"], s[engine]["latency"]["p99_ms"])
-            for s in results["sizes"]
-            if s.get(engine) and s["size"] != "seed" and s[engine]["latency"].get("p99_ms")
-        ]
-        color = None
-        if points:
-            xs, ys = zip(*sorted(points), strict=True)
-            (line,) = ax.plot(xs, ys, marker=marker, label=engine)
-            color = line.get_color()
-        seed = next((s for s in results["sizes"] if s["size"] == "seed" and s.get(engine)), None)
-        if seed and seed[engine]["latency"].get("p99_ms"):
-            ax.scatter([seed["build"]["facts"]], [seed[engine]["latency"]["p99_ms"]],
-                       marker=marker, facecolors="none", edgecolors=color or "black",
-                       label=None if points else f"{engine} (seed)")  # fmt: skip
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for (label, points), marker in zip(series.items(), "osv^D", strict=False):
+        sizes = [n for n, _, _ in points]
+        (line,) = ax.plot(
+            sizes, [p99 for _, _, p99 in points], marker=marker, label=f"{label}, p99"
+        )
+        ax.plot(sizes, [p50 for _, p50, _ in points], marker=marker, linestyle="--",
+                color=line.get_color(), label=f"{label}, p50")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("facts in the store")
-    ax.set_ylabel("p99 latency per query (ms)")
-    ax.set_title("Sitrep matching: p99 latency vs store size (hollow: seed store)")
+    ax.set_xlabel("entries in the store (facts, or passages beside the 73 seed facts)")
+    ax.set_ylabel("latency per question (ms)")
+    ax.set_title("Sitrep: p50 and p99 latency against store size")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

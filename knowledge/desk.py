@@ -284,9 +284,11 @@ class Desk:
         return self.passage_matcher.ask(answer.query)
 
     def warm(self) -> None:
-        """Build both matchers and load the English word list now, not on the first question:
-        a long-running process (the bot) pays for them at start-up."""
+        """Build both matchers, read their vocabularies and load the English word list now, not on
+        the first question: a long-running process (the bot) pays for them at start-up."""
         self.passage_matcher.ask(self.matcher.ask("warm up the matcher").query)
+        self.matcher.warm()
+        self.passage_matcher.warm()
         is_english_word("warm")
 
     def explain(self, query: str, limit: int = 5) -> list[Scored]:

@@ -221,3 +221,30 @@ def test_the_sitrep_command_is_measured(tiny: Built) -> None:
     cold = cold_ask(work, tiny.seeds_dir, queries[0].text, runs=1)
     assert cold["exit_codes"] == [0]
     assert len(cold["runs_s"]) == 1
+
+
+def _latency(p50: float, p99: float) -> dict[str, Any]:
+    return {"latency": {"median_ms": p50, "p99_ms": p99}}
+
+
+def test_the_plot_has_a_line_per_engine_and_one_for_passages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """p50 and p99 by size for each engine that ran, and ours on the passage stores."""
+    results = {
+        "sizes": [
+            {"size": "10k", "build": {"facts": 10_000}, "ours": _latency(1.0, 2.0)},
+            {"size": "seed", "build": {"facts": 73}, "ours": _latency(0.5, 1.0),
+             "rapidfuzz": _latency(1.2, 2.9)},
+        ],
+        "passages": [{"build": {"passages": 100_067}, "ours": _latency(2.0, 4.0)}],
+    }  # fmt: skip
+    assert report.plot_series(results) == {
+        "ours, facts": [(73, 0.5, 1.0), (10_000, 1.0, 2.0)],
+        "rapidfuzz, facts": [(73, 1.2, 2.9)],
+        "ours, passages": [(100_067, 2.0, 4.0)],
+    }
+    assert report.plot_series({"sizes": []}) == {}
+    # Without matplotlib there is no plot, and no error.
+    monkeypatch.setattr(report.importlib.util, "find_spec", lambda name: None)
+    assert report.plot(results, tmp_path / "plot.png") is None

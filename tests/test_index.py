@@ -100,6 +100,9 @@ def test_vocabulary_look_ups(index: TermIndex) -> None:
         w for w in vocabulary if len(w) == 5 and w[0] == "k"
     )
     assert index.words_with_tail("ayes") == ["kayes"]
+    shaped = dict(index.words_by_shape())
+    assert shaped[5, "k"] == index.words_shaped(5, "k")
+    assert sorted(w for bucket in shaped.values() for w in bucket) == sorted(vocabulary)
     begun = index.words_with_prefix("im", 10)
     assert begun and all(w.startswith("im") for w in begun)
     assert index.words_with_prefix("%", 10) == index.words_with_prefix("_", 10) == []

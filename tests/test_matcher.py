@@ -362,6 +362,17 @@ def test_typo_correction_reads_the_vocabulary_from_the_index(matcher: Matcher) -
     assert matcher._corrections("gsmi", loose=False) == ["gsim"]
 
 
+def test_warming_reads_the_vocabulary_ahead_and_changes_no_reading() -> None:
+    """After warm(), a typo reads the same words, without a query to the index."""
+    cold, warm = Matcher(FACTS, GLOSSARY), Matcher(FACTS, GLOSSARY)
+    warm.warm()
+    warm.index.conn.close()  # every bucket is read: none is asked for again
+    for typed in ("kayis", "imporst", "popolatiun"):
+        assert warm._stored_pool.bucket(len(typed), typed[0]) == cold._stored_pool.bucket(
+            len(typed), typed[0]
+        )
+
+
 COVERING = Matcher(FACTS, GLOSSARY, MatchConfig(shortlist_covering=True))
 
 

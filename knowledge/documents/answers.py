@@ -156,6 +156,10 @@ class PassageMatcher:
         found = self._load(answer.fact.id)
         return None if found is None else PassageHit(*found, answer.score)
 
+    def warm(self) -> None:
+        """See :meth:`Matcher.warm`."""
+        self._matcher.warm()
+
     def explain(self, query: str, limit: int = 5) -> list[Scored]:
         """The top candidate passages for ``query`` with their score parts (ids are passage
         ids)."""

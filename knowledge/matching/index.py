@@ -17,8 +17,9 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 from ..errors import busy_as_error
@@ -495,6 +496,15 @@ class TermIndex:
             (length, initial),
         )
         return [str(word) for (word,) in rows]
+
+    def words_by_shape(self) -> Iterator[tuple[tuple[int, str], list[str]]]:
+        """Every word of the vocabulary, a :meth:`words_shaped` bucket at a time."""
+        rows = self.conn.execute(
+            f"SELECT length(word), substr(word, 1, 1), word FROM {self.prefix}_words"
+            " ORDER BY length(word), substr(word, 1, 1), word"
+        )
+        for (length, initial), group in groupby(rows, key=lambda row: (row[0], row[1])):
+            yield (int(length), str(initial)), [str(word) for _, _, word in group]
 
     def words_with_tail(self, tail: str) -> list[str]:
         """The vocabulary's words that are one character followed by ``tail``."""

@@ -111,13 +111,22 @@ class _StoredPool:
             return found
         joined = self._read.get(key)
         if joined is None:
-            read = self._index.words_shaped(length, initial)
-            # Words are single tokens: a newline cannot be part of one.
-            joined = self._read[key] = "\n".join(w for w in read if _correctable(w))
+            joined = self._keep(key, self._index.words_shaped(length, initial))
         found = self._split[key] = tuple(joined.split("\n")) if joined else ()
         if len(self._split) > _CACHED_BUCKETS:
             self._split.popitem(last=False)
         return found
+
+    def read_all(self) -> None:
+        """Read every bucket now (about 0.2 s and 3 MB for a million passages' words), so
+        that no question waits for one."""
+        for key, read in self._index.words_by_shape():
+            self._keep(key, read)
+
+    def _keep(self, key: tuple[int, str], read: Iterable[str]) -> str:
+        # Words are single tokens: a newline cannot be part of one.
+        joined = self._read[key] = "\n".join(w for w in read if _correctable(w))
+        return joined
 
     def initial_slips(self, word: str) -> list[str]:
         """As :meth:`_Pool.initial_slips`."""
@@ -134,11 +143,11 @@ def _correctable(word: str) -> bool:
 
 
 # Vocabulary buckets (words of one length and first letter) a matcher keeps as lists.
-_CACHED_BUCKETS = 256
+_CACHED_BUCKETS = 64
 _FUNCTION_WORDS = _Pool(STOPWORDS | LIGHT_WORDS)
 _FUNCTION_STEMS = LIGHT_STEMS | frozenset(STOPWORDS)
-# Analysed facts a matcher keeps in memory between questions (a few MB at most).
-CACHED_ENTRIES = 4096
+# Analysed facts a matcher keeps in memory between questions (about 5 MB of them).
+CACHED_ENTRIES = 1024
 # How many of the words that begin as the last one typed autocomplete reads it as.
 _COMPLETIONS = 200
 # How many equally close corrections a typo may stand for; the facts decide between them.
@@ -281,7 +290,8 @@ class Matcher:
             word for group_words in analyzer.concept_words.values() for word in group_words
         )
         glossary_pool = _Pool(w for w in self._glossary_words if _correctable(w))
-        self._pools = (_StoredPool(index), glossary_pool, _FUNCTION_WORDS)
+        self._stored_pool = _StoredPool(index)
+        self._pools = (self._stored_pool, glossary_pool, _FUNCTION_WORDS)
         self._concepts = frozenset(analyzer.concept_words)
         self._word_df: dict[str, int] = {}
         # Analysed facts recently scored, by index row. The index does not change under a
@@ -292,6 +302,11 @@ class Matcher:
 
     def __len__(self) -> int:
         return self._size
+
+    def warm(self) -> None:
+        """Read now what typo correction would read from the index on first need: a
+        long-running process (the bot) pays for it at start-up, not in a question."""
+        self._stored_pool.read_all()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -400,6 +415,10 @@ class Matcher:
                 # of any word.
                 and not (common and english_frequency(w) >= RARE_WORD)
             ]
+            if best > 1 and len(closest) > 1:
+                # Several words two edits or more away: in a store with that many names
+                # alike, the word is likelier one more name than a slip of any of them.
+                return []
             if closest:
                 closest.sort(key=partial(self._rank_fix, word))
                 return closest[:MAX_READINGS]
