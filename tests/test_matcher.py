@@ -373,6 +373,20 @@ def test_warming_reads_the_vocabulary_ahead_and_changes_no_reading() -> None:
         )
 
 
+def test_a_name_the_store_has_never_seen_weighs_as_a_missed_topic(matcher: Matcher) -> None:
+    """An unknown word that is no English word is a name: a question about something the
+    store lacks, so missing it costs as much as missing a term the store knows; an unknown
+    English word may be a paraphrase and costs less."""
+    coverage = {}
+    for unknown in ("zanbarek", "football"):
+        query = matcher._query(words(f"fuel imports {unknown}"), loose=False)
+        assert {slot.label: slot.name for slot in query.slots}[matcher.analyzer.analyse_words(
+            [unknown]).terms[0]] is (unknown == "zanbarek")  # fmt: skip
+        covered = frozenset(slot.label for slot in query.slots if slot.known)
+        coverage[unknown] = matcher._content_coverage(query.slots, covered, frozenset())
+    assert coverage["zanbarek"] < coverage["football"]
+
+
 COVERING = Matcher(FACTS, GLOSSARY, MatchConfig(shortlist_covering=True))
 
 

@@ -213,6 +213,8 @@ class _Slot:
     # Terms of words general English relates to this one (lexicon.related_words): they cover
     # it at ``MatchConfig.related_credit`` of its weight.
     related: frozenset[str] = frozenset()
+    # A word no entry holds and no English word: a name the store has never seen.
+    name: bool = False
 
     def reading(self, terms: frozenset[str]) -> str:
         """The reading of this slot that a fact with ``terms`` supports (else the label)."""
@@ -504,8 +506,24 @@ class Matcher:
             known = any(t in df for t in options)
             context = frozenset(CONTEXT + t for t in options)
             linked = frozenset(t for t in bridged.get(term, ()) if t in df and t not in options)
+            name = (
+                not known
+                and not linked
+                and len(source) == 1
+                and source[0].isalpha()
+                and not is_english_word(source[0])
+            )
             slots[term] = _Slot(
-                term, frozenset(options), weight, light, known, options, df_min, context, linked
+                term,
+                frozenset(options),
+                weight,
+                light,
+                known,
+                options,
+                df_min,
+                context,
+                linked,
+                name,
             )
         bindings = tuple(
             (a, b)
@@ -758,7 +776,7 @@ class Matcher:
                 # names no leader); an unknown word may just be a paraphrase, and a word
                 # that a large share of the store uses ("jihadists" in a store about
                 # jihadists) says little about which fact is meant.
-                specific = slot.known and slot.df < config.common_share * self._size
+                specific = slot.name or (slot.known and slot.df < config.common_share * self._size)
                 content_total += slot.weight * (config.known_miss_factor if specific else 1)
         return content / content_total if content_total else 0.0
 
