@@ -256,19 +256,21 @@ def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> Indexe
             ]
         )
     )
+
+    def words_of(text: str) -> Sequence[str]:
+        # An analysis holds the text's words, unless the text was longer than it reads.
+        return analysed[text].words if len(text) <= MAX_ANALYSED_CHARS else words(text)
+
     found: set[str] = set()
     for text in dict.fromkeys((*head_texts, *body_texts)):
-        # An analysis holds the text's words, unless the text was longer than it reads.
-        found.update(analysed[text].words if len(text) <= MAX_ANALYSED_CHARS else words(text))
+        found.update(words_of(text))
     return IndexedFact(
         fact.id,
         fact.title,
         frozenset(head),
         frozenset(terms),
         phrases,
-        fact_kinds(
-            fact, analysed[fact.answer].words if len(fact.answer) <= MAX_ANALYSED_CHARS else None
-        ),
+        fact_kinds(fact, words_of(fact.answer)),
         frozenset(found),
     )
 

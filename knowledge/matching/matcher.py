@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -56,13 +56,39 @@ COMMON_WORD = 2000
 RARE_WORD = 500
 
 
-class _Pool:
+class _Words:
     """Words to correct typos towards, by (length, first letter) and by all but the first.
 
     Most corrections must keep the typed word's first letter, so they search the small
     first-letter bucket; the one slip that may change it is looked up, not searched for
     (:meth:`initial_slips`). With a large vocabulary (many passages) this keeps a typo cheap.
     """
+
+    def bucket(self, length: int, initial: str) -> Sequence[str]:
+        """The words of ``length`` characters that begin with ``initial``."""
+        raise NotImplementedError
+
+    def with_tail(self, tail: str) -> Sequence[str]:
+        """The words that are one character followed by ``tail``."""
+        raise NotImplementedError
+
+    def among(self, candidates: Sequence[str]) -> Collection[str]:
+        """Which of ``candidates`` are words here."""
+        raise NotImplementedError
+
+    def initial_slips(self, word: str) -> list[str]:
+        """Words one edit from ``word`` that begin with another letter: its first letter
+        replaced, dropped, one put before it, or its first two swapped."""
+        swapped = word[1] + word[0] + word[2:]
+        found = [w for w in self.with_tail(word[1:]) if w[0] != word[0]]
+        found += self.with_tail(word)
+        held = self.among((word[1:], swapped))
+        found += [w for w in (word[1:], swapped) if w in held and w[0] != word[0]]
+        return found
+
+
+class _Pool(_Words):
+    """:class:`_Words` held in memory: for the glossary's words and the function words."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         by_initial: dict[tuple[int, str], list[str]] = defaultdict(list)
@@ -75,21 +101,17 @@ class _Pool:
         self._by_tail = dict(by_tail)
 
     def bucket(self, length: int, initial: str) -> Sequence[str]:
-        """The words of ``length`` characters that begin with ``initial``."""
         return self._by_initial.get((length, initial), ())
 
-    def initial_slips(self, word: str) -> list[str]:
-        """Words one edit from ``word`` that begin with another letter: its first letter
-        replaced, dropped, one put before it, or its first two swapped."""
-        swapped = word[1] + word[0] + word[2:]
-        found = [w for w in self._by_tail.get(word[1:], ()) if w[0] != word[0]]
-        found += self._by_tail.get(word, ())
-        found += [w for w in (word[1:], swapped) if w in self._words and w[0] != word[0]]
-        return found
+    def with_tail(self, tail: str) -> Sequence[str]:
+        return self._by_tail.get(tail, ())
+
+    def among(self, candidates: Sequence[str]) -> Collection[str]:
+        return self._words.intersection(candidates)
 
 
-class _StoredPool:
-    """A term index's vocabulary as a :class:`_Pool`, read from the database a bucket at a
+class _StoredPool(_Words):
+    """A term index's vocabulary as :class:`_Words`, read from the database a bucket at a
     time, when a typo first needs it.
 
     Held as sets and lists, a million passages' 200,000 words would cost the process some
@@ -103,7 +125,6 @@ class _StoredPool:
         self._split: OrderedDict[tuple[int, str], tuple[str, ...]] = OrderedDict()
 
     def bucket(self, length: int, initial: str) -> Sequence[str]:
-        """The words of ``length`` characters that begin with ``initial``."""
         key = (length, initial)
         found = self._split.get(key)
         if found is not None:
@@ -128,13 +149,11 @@ class _StoredPool:
         joined = self._read[key] = "\n".join(w for w in read if _correctable(w))
         return joined
 
-    def initial_slips(self, word: str) -> list[str]:
-        """As :meth:`_Pool.initial_slips`."""
-        swapped = word[1] + word[0] + word[2:]
-        found = [w for w in self._index.words_with_tail(word[1:]) if w[0] != word[0]]
-        found += self._index.words_with_tail(word)
-        found += sorted(w for w in self._index.known((word[1:], swapped)) if w[0] != word[0])
-        return [w for w in found if _correctable(w)]
+    def with_tail(self, tail: str) -> Sequence[str]:
+        return [w for w in self._index.words_with_tail(tail) if _correctable(w)]
+
+    def among(self, candidates: Sequence[str]) -> Collection[str]:
+        return {w for w in self._index.known(candidates) if _correctable(w)}
 
 
 def _correctable(word: str) -> bool:

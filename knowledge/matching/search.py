@@ -169,6 +169,16 @@ class SearchIndex:
         over a million entries read their postings rather than those of every common term.
         """
         parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for terms, boost in clauses:
+            alternatives = [
+                tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, FIELD, term), boost)
+                for term in terms
+            ]
+            if alternatives:
+                best = tantivy.Query.disjunction_max_query(alternatives)
+                parts.append((tantivy.Occur.Should, best))
+        if not parts or limit <= 0:
+            return []
         if require is not None:
             needed = [
                 (tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, field, term))
@@ -179,16 +189,6 @@ class SearchIndex:
                 return []
             gate = tantivy.Query.const_score_query(tantivy.Query.boolean_query(needed), 0.0)
             parts.append((tantivy.Occur.Must, gate))
-        for terms, boost in clauses:
-            alternatives = [
-                tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, FIELD, term), boost)
-                for term in terms
-            ]
-            if alternatives:
-                best = tantivy.Query.disjunction_max_query(alternatives)
-                parts.append((tantivy.Occur.Should, best))
-        if len(parts) == (require is not None) or limit <= 0:
-            return []
         found = self._searcher.search(tantivy.Query.boolean_query(parts), limit, count=False)
         addresses = [address for _, address in found.hits]
         rows = self._searcher.fast_field_values("row", addresses)
