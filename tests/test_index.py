@@ -217,11 +217,15 @@ def test_an_interrupted_rebuild_leaves_both_as_they_were(stored: TermIndex) -> N
         ("Rebels killed 84 soldiers.", {"toll"}),
         ("JNIM has 6,000 fighters. Its raids left 84 soldiers dead.", {"count", "toll"}),
         ("Bamako is the capital; few know it.", set()),
+        ("The minister, aged 58, took office.", {"count", "age"}),
+        # ("year" reads as a date as well)
+        ("A 45-year-old nurse was freed.", {"count", "when", "age"}),
+        ("The old fort held 45 men for a year.", {"count", "when"}),  # numbers, but no age
     ],
 )
 def test_fact_kinds(answer: str, kinds: set[str]) -> None:
-    """Numbers make a count (a toll when deaths are meant); years and months a date; "if" a
-    condition."""
+    """Numbers make a count (a toll when deaths are meant); years and months a date; an
+    age ("aged 58", "45-year-old") an age; "if" a condition."""
     fact = dataclasses.replace(FACTS[0], answer=answer, title="JNIM", keys=())
     assert fact_kinds(fact) == kinds
 

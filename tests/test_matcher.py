@@ -387,6 +387,55 @@ def test_a_name_the_store_has_never_seen_weighs_as_a_missed_topic(matcher: Match
     assert coverage["zanbarek"] < coverage["football"]
 
 
+@pytest.mark.parametrize(
+    ("unknown", "weight"),
+    [
+        ("football", MatchConfig().english_unknown_weight),  # an English word
+        ("zanbarek", MatchConfig().unknown_weight),  # a name
+    ],
+)
+def test_an_unknown_english_word_weighs_less_than_a_name(
+    matcher: Matcher, unknown: str, weight: float
+) -> None:
+    """A common English word no fact uses ("currency" of a fact that says "CFA franc") is
+    more often a paraphrase than a name the store lacks: it weighs less, so the rest of the
+    question may carry it."""
+    query = matcher._query(words(f"fuel imports {unknown}"), loose=False)
+    slot = query.slots[-1]
+    assert (slot.known, slot.weight) == (False, weight)
+    assert MatchConfig().english_unknown_weight < MatchConfig().unknown_weight
+
+
+def test_a_word_covered_by_a_related_word_is_compared_as_that_word() -> None:
+    """Key similarity compares the question with the words a fact uses: "injured" of a fact
+    that says "wounded" reads as "wound" (WordNet relates them)."""
+    wounded = make_fact("wounded", "Casualties", "At least 52 people were wounded.", "52")
+    query = Matcher((*FACTS, wounded), GLOSSARY)._query(words("how many injured"), loose=False)
+    (slot,) = query.slots
+    assert slot.reading(frozenset({"wound", "soldier"})) == "wound"
+    assert slot.reading(frozenset({"soldier"})) == slot.label
+
+
+AGES = (
+    make_fact("minister-age", "The minister", "The minister, aged 58, took office.", "58"),
+    make_fact("ministry-staff", "The ministry", "The ministry employs 400 staff.", "400"),
+)
+
+
+@pytest.mark.parametrize(
+    ("facts", "query", "expected"),
+    [
+        (AGES, "how old is the minister", "minister-age"),
+        (AGES[1:], "how old is the ministry", None),  # a number, but no age
+        (AGES[1:], "how many staff does the ministry have", "ministry-staff"),
+    ],
+)
+def test_how_old_asks_for_an_age(facts: tuple[Fact, ...], query: str, expected: str | None) -> None:
+    """ "How old" is answered by a text that gives an age, not by any number."""
+    answer = Matcher(facts, Glossary()).ask(query)
+    assert (answer.fact.id if answer.fact else None) == expected, answer
+
+
 COVERING = Matcher(FACTS, GLOSSARY, MatchConfig(shortlist_covering=True))
 
 
@@ -427,7 +476,10 @@ def test_a_far_word_is_never_read_as_a_function_word(matcher: Matcher, typed: st
     [
         ("how many cholera cases are there in Niamey", ["cholera", "case"]),
         ("how many hectares of crops were lost", ["hectar"]),
-        ("how many people have been affected", ["peopl"]),
+        ("how many displaced families are in Kandi", ["displac", "famili"]),
+        # Anyone counts: "how many people died" is answered by "killing two workers".
+        ("how many people have been affected", []),
+        ("how many ppl were hurt", []),
         # Deaths are judged by the toll a text gives, not by the words after a number.
         ("how many were killed in Gao", []),
         ("how much money was pledged", []),

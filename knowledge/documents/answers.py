@@ -39,7 +39,7 @@ PASSAGE_CONFIG = MatchConfig(
 # The stored passage index's tables, beside the facts' ("match_*"); bump the version when
 # pseudo_fact changes, so that stored indexes are rebuilt.
 PASSAGE_INDEX: Final = "passage_match"
-PASSAGE_INDEX_VERSION: Final = 6
+PASSAGE_INDEX_VERSION: Final = 7
 # Pseudo-facts need a date; passages are never shown as facts, so it is never seen.
 _NO_DATE = date(1970, 1, 1)
 

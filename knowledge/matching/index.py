@@ -43,7 +43,7 @@ from .text import (
 )
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 16
+INDEX_VERSION = 17
 
 # Months as news agencies abbreviate them, before a day: "Nov. 22", "Sept 3".
 _SHORT_MONTH = r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{1,2}\b"
@@ -139,7 +139,8 @@ def _sentence_kinds(sentence: str) -> set[str]:
 
 def fact_kinds(fact: Fact, answer_words: Sequence[str] | None = None) -> frozenset[str]:
     """The kinds of answer a fact can give: who, when, where, why (from its keys), count (or
-    toll, a count of the dead), when, and "if" when it says what would follow from something.
+    toll, a count of the dead), when, age, and "if" when it says what would follow from
+    something.
 
     ``answer_words``: the words of the answer, if the caller has read them already.
     """
@@ -154,9 +155,20 @@ def fact_kinds(fact: Fact, answer_words: Sequence[str] | None = None) -> frozens
         kinds |= _sentence_kinds(sentence)
     if _DATE_RE.search(fact.answer):
         kinds.add("when")
-    if "if" in (words(fact.answer) if answer_words is None else answer_words):
+    answer_words = words(fact.answer) if answer_words is None else answer_words
+    if "if" in answer_words:
         kinds.add("if")
+    if _gives_age(answer_words):
+        kinds.add("age")
     return frozenset(kinds)
+
+
+def _gives_age(found: Sequence[str]) -> bool:
+    """Whether a text of these words can say how old someone or something is ("aged 45",
+    "a 45-year-old", "60 years old"): "how old" is not answered by any number."""
+    return "aged" in found or any(
+        found[i] in ("year", "years") and found[i + 1] == "old" for i in range(len(found) - 1)
+    )
 
 
 @dataclass(frozen=True, slots=True)

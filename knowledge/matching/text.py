@@ -66,6 +66,8 @@ STOPWORDS = frozenset(
     over own same she should so some such than that the their them then there these they this
     those through to too under until up very was we were what whats when where which while who
     whom whose why will with would you your yours
+    whether though although unless myself yourself yourselves himself herself ourselves
+    themselves
     ok okay please pls tell know show give explain describe info information detail details
     across along behind beside beyond inside onto per throughout toward towards upon via
     any anything something thing things get got go going gone there's is it's whats im
@@ -86,6 +88,7 @@ _CHAT_SPELLINGS: Final = {
     "govt": "government",
     "gvt": "government",
     "govts": "governments",
+    "ppl": "people",
     "intel": "intelligence",
     "op": "operation",
     "ops": "operations",
@@ -152,11 +155,16 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("how", "big"), "count"),
     (("how", "large"), "count"),
     (("how", "populous"), "count"),
-    (("how", "old"), "count"),
+    (("how", "old"), "age"),
+    (("what", "age"), "age"),
+    (("how", "far"), "count"),
     (("number", "of"), "count"),
     (("what", "year"), "when"),
     (("what", "date"), "when"),
     (("what", "time"), "when"),
+    (("what", "day"), "when"),
+    (("which", "day"), "when"),
+    (("what", "month"), "when"),
     # "which country", "what town": the answer is a place.
     *(((which, place), "where") for which in ("which", "what") for place in _PLACE_NOUNS),
     (("who",), "who"),
@@ -193,9 +201,10 @@ COUNT_RE = re.compile(
 # Words that only say what kind of answer is wanted ("offensive date", "number of fighters"):
 # they set the intent and are not topic words.
 INTENT_WORDS = frozenset({"date", "dates", "year", "number", "numbers", "figure", "figures"})
-# Words that say what kind of answer is wanted only after "what": "what time" asks when, but
-# "waiting times" are a topic.
-_INTENT_AFTER_WHAT = frozenset({"time"})
+# Words that say what kind of answer is wanted only after "what" or "which": "what time"
+# and "which day" ask when, but "waiting times" and "day labourers" are a topic.
+_INTENT_AFTER_WHAT = frozenset({"time", "day", "month"})
+_WHAT = frozenset({"what", "which"})
 # Words that a chat phrase uses for something else than their topic sense: "back then" and
 # "way back" speak of the past, not of backing; "if they want" is a condition, not a goal.
 _TIME_BACK_AFTER = frozenset({"then", "when", "in"})
@@ -322,7 +331,8 @@ def _chat_sense(folded: Sequence[str], i: int) -> bool:
 
 
 def intent_of(raw_words: Sequence[str]) -> frozenset[str]:
-    """The kinds of answer a question asks for: who, when, where, why, count, if (consequences).
+    """The kinds of answer a question asks for: who, when, where, why, count, age, if
+    (consequences).
 
     A count of deaths ("how many were killed") also asks for "toll", which a death toll answers.
     """
@@ -425,7 +435,7 @@ class Analyzer:
                 word in STOPWORDS
                 or word in INTENT_WORDS
                 or len(word) == 1
-                or (word in _INTENT_AFTER_WHAT and start and folded[start - 1] == "what")
+                or (word in _INTENT_AFTER_WHAT and start and folded[start - 1] in _WHAT)
                 or _chat_sense(folded, start)
             ):
                 continue
