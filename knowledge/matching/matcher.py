@@ -167,9 +167,6 @@ _FUNCTION_WORDS = _Pool(STOPWORDS | LIGHT_WORDS)
 _FUNCTION_STEMS = LIGHT_STEMS | frozenset(STOPWORDS)
 # Words for anyone at all: "how many people died" is answered by "killing two workers".
 _ANYONE = frozenset({"people", "persons", "ppl", "folk", "folks", "guys"})
-# A name this many entries use, and a quarter of the store, is too broad to say whom a
-# "who" question is about (see ``_Slot.incidental``); in a store of a few, no name is.
-_BROAD_MIN = 3
 # Analysed facts a matcher keeps in memory between questions (about 5 MB of them).
 CACHED_ENTRIES = 1024
 # How many of the words that begin as the last one typed autocomplete reads it as.
@@ -568,7 +565,7 @@ class Matcher:
                 linked,
                 name,
                 (english and bool(related_words(source[0]) or relatives(source[0])))
-                or df_min >= max(self.config.common_share * self._size, _BROAD_MIN),
+                or df_min >= self.config.common_share * self._size,
             )
         bindings = tuple(
             (a, b)
