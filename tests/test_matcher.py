@@ -305,23 +305,6 @@ def test_who_needs_the_names_in_the_head_not_every_word(query: str, status: str)
     assert Matcher((*FACTS, takeover), GLOSSARY).ask(query).status == status
 
 
-def test_a_name_most_facts_use_need_not_be_in_the_head() -> None:
-    """ "Mali" in a store about Mali says nothing about whom a fact is about: "who is in the
-    AES pact with Mali" is answered by the fact about the pact that names Mali in passing."""
-    pact = make_fact(
-        "aes-members",
-        "The AES pact",
-        "Mali, Burkina Faso and Niger signed the AES pact in 2023.",
-        "signed the AES pact",
-    )
-    others = tuple(
-        make_fact(f"mali-{n}", f"{topic} today", f"Mali's {topic} is in the news.", "Mali")
-        for n, topic in enumerate(("army", "fuel", "economy"))
-    )
-    answer = Matcher((pact, *others), GLOSSARY).ask("who is in the AES pact with Mali")
-    assert answer.fact is not None and answer.fact.id == "aes-members", answer
-
-
 def _schools_and_floods() -> tuple[Fact, ...]:
     schools = make_fact(
         "schools-closed",
