@@ -165,8 +165,9 @@ def _correctable(word: str) -> bool:
 _CACHED_BUCKETS = 64
 _FUNCTION_WORDS = _Pool(STOPWORDS | LIGHT_WORDS)
 _FUNCTION_STEMS = LIGHT_STEMS | frozenset(STOPWORDS)
-# Words for anyone at all: "how many people died" is answered by "killing two workers".
-_ANYONE = frozenset({"people", "persons", "ppl", "folk", "folks", "guys"})
+# Words for anyone at all: "how many people died" is answered by "killing two workers"
+# ("ppl" is written out as "people" before it gets here).
+_ANYONE = frozenset({"people", "persons", "folk", "folks", "guys"})
 # Analysed facts a matcher keeps in memory between questions (about 5 MB of them).
 CACHED_ENTRIES = 1024
 # How many of the words that begin as the last one typed autocomplete reads it as.

@@ -209,7 +209,7 @@ _WHAT = frozenset({"what", "which"})
 # "way back" speak of the past, not of backing; "if they want" is a condition, not a goal.
 _TIME_BACK_AFTER = frozenset({"then", "when", "in"})
 _WANTING = frozenset({"want", "wants", "wanted"})
-_IF_WHO = frozenset({"i", "you", "u", "we", "they", "he", "she", "people", "ppl", "someone"})
+_IF_WHO = frozenset({"i", "you", "u", "we", "they", "he", "she", "people", "someone"})
 
 _stemmer = snowballstemmer.stemmer("english")
 _ARTICLES = frozenset({"the", "a", "an"})
