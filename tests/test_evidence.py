@@ -9,6 +9,7 @@ from knowledge.matching.evidence import (
     TextEvidence,
     after_numbers,
     beside_names,
+    initialisms,
     names,
     text_evidence,
 )
@@ -147,3 +148,21 @@ def test_text_evidence_holds_analysed_terms() -> None:
 def test_a_population_counts_people(text: str, counted: list[str]) -> None:
     """ "How many people live in Gaya" is answered by its population."""
     assert list(after_numbers(text)) == [counted]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The European Union observer mission said so.", {"eu"}),
+        # With its small words and without: both ways of abbreviating are in use.
+        ("The Economic Community of West African States met.", {"ecowas", "ecwas"}),
+        ("Amadou Baro won.", {"ab"}),
+        # One capitalised word is no name; an initialism that is a function word ("is")
+        # is never a question's term.
+        ("Protests spread.", set()),
+        ("Islamic State fighters", set()),
+    ],
+)
+def test_initialisms_abbreviate_names(text: str, expected: set[str]) -> None:
+    """A question may abbreviate a name the text writes out: "EU" of "European Union"."""
+    assert initialisms(text) == expected

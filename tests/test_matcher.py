@@ -515,6 +515,56 @@ def test_a_name_says_who_only_as_the_answer(
     assert _names_whom(frozenset(asked), name, near, described) is expected
 
 
+def test_a_related_word_beside_a_name_says_who() -> None:
+    """ "the winner, Amadou Baro" answers "who won": the question's related words count as
+    its own beside a name, though never inside one."""
+    name, near = ["amadou", "baro"], ["declared", "winner"]
+    assert not _names_whom(frozenset({"won"}), name, near, False)
+    assert _names_whom(frozenset({"won"}), name, near, False, kin=frozenset({"won", "winner"}))
+    assert not _names_whom(
+        frozenset({"baro"}), ["baro", "amadou"], ["winner"], False, kin=frozenset({"winner"})
+    )
+
+
+ABBREVIATED = (
+    make_fact(
+        "observer-mission",
+        "The observer mission",
+        "The European Union observer mission, headed by Maria Lindqvist, found problems.",
+        "The European Union observer mission",
+        ("observer mission",),
+    ),
+    make_fact(
+        "ecowas-mission",
+        "The ECOWAS mission",
+        "The ECOWAS observer mission said voting was largely peaceful.",
+        "The ECOWAS observer mission said voting was largely peaceful",
+        ("ecowas observer mission",),
+    ),
+    make_fact(
+        "vote-share",
+        "The results",
+        "Baro took 52.4% of the vote and Diallo-Mensah 41.7%.",
+        "Baro took 52.4% of the vote",
+        ("results",),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "fact_id"),
+    [
+        # An initialism of a name the fact writes out (evidence.initialisms).
+        ("eu observers", "observer-mission"),
+        # A percent sign is the word "percent" (text.fold).
+        ("what percentage did baro get", "vote-share"),
+    ],
+)
+def test_a_question_may_abbreviate_what_the_fact_spells_out(query: str, fact_id: str) -> None:
+    answer = Matcher(ABBREVIATED, Glossary()).ask(query)
+    assert (answer.fact.id if answer.answered and answer.fact else None) == fact_id
+
+
 # Facts as a moderator writes them in Discord: a title, an answer, a quote and a key or two.
 LIGHT_FACTS = (
     make_fact(

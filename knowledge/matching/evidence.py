@@ -78,6 +78,20 @@ def names(text: str) -> Iterator[tuple[list[str], int, int]]:
             yield parts, start, match.end()
 
 
+def initialisms(text: str) -> set[str]:
+    """The initials of each name in ``text``, as a question may abbreviate it: "European
+    Union" → eu; "Economic Community of West African States" → ecowas and ecwas (with its
+    small words and without them, as abbreviations are made both ways)."""
+    found: set[str] = set()
+    for parts, _, _ in names(text):
+        initials = [part[0].lower() for part in parts]
+        major = [part[0].lower() for part in parts if part.lower() not in CONNECTORS]
+        for letters in ("".join(initials), "".join(major)):
+            if len(letters) >= 2 and letters.isalpha() and letters not in STOPWORDS:
+                found.add(letters)
+    return found
+
+
 def acronym_spans(text: str) -> Iterator[tuple[int, int]]:
     """Start and end of each acronym in ``text`` ("JNIM", "MSF"): a name on its own, as in
     "JNIM claimed the attack"."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import busy_as_error
 from ..models import Fact, Glossary
-from .evidence import TextEvidence
+from .evidence import TextEvidence, initialisms
 from .parallel import chunks
 from .questions import question_forms
 from .search import Clause, SearchIndex, entry_text
@@ -43,7 +43,7 @@ from .text import (
 )
 
 # Bump when index_fact or the text analysis changes in a way the inputs below do not show.
-INDEX_VERSION = 17
+INDEX_VERSION = 18
 
 # Months as news agencies abbreviate them, before a day: "Nov. 22", "Sept 3".
 _SHORT_MONTH = r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+\d{1,2}\b"
@@ -254,6 +254,8 @@ def index_fact(fact: Fact, analyzer: Analyzer, *, derive: bool = True) -> Indexe
     for analysis in analysed.values():
         terms.update(analysis.terms)
         terms.update(analyzer.inner_terms(analysis))
+    # A question may abbreviate a name the fact writes out ("EU" of "the European Union").
+    terms.update(analyzer.terms(set().union(*map(initialisms, (*head_texts, *body_texts)))))
     # The title and keys, not the tags, are what a question is compared with; then the
     # derived questions. Measured: a fact with few keys is found more often and no
     # abstention is lost; counted as keys (in the head, or for the kinds of answer they

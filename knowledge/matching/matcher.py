@@ -755,8 +755,12 @@ class Matcher:
         if counts and not any(query.counted.intersection(terms) for terms in evidence.numbers):
             kinds = kinds - {"count"}
         if who:
-            asked = frozenset(t for slot in query.slots if not slot.light for t in slot.terms)
-            if any(_names_whom(asked, *name) for name in evidence.names):
+            content = [slot for slot in query.slots if not slot.light]
+            asked = frozenset(t for slot in content for t in slot.terms)
+            # Beside a name, a related word says who as well as the asked one does: "the
+            # winner, Amadou Baro" answers "who won".
+            kin = asked.union(*(slot.related for slot in content))
+            if any(_names_whom(asked, *name, kin=kin) for name in evidence.names):
                 kinds = kinds | {"who"}
         return kinds
 
@@ -852,7 +856,12 @@ def _remembered(cache: dict[str, _T], key: str, make: Callable[[], _T]) -> _T:
 
 
 def _names_whom(
-    asked: frozenset[str], name: Sequence[str], near: Sequence[str], described: bool
+    asked: frozenset[str],
+    name: Sequence[str],
+    near: Sequence[str],
+    described: bool,
+    *,
+    kin: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether a name says who a question asks about: beside the question's words and
     made of none of them ("the regional governor, Colonel Abdourahamane Sidi"); or holding
@@ -861,7 +870,7 @@ def _names_whom(
     is ("Sokia ag-Kamik is a spokesman of the MSS" for "who is Sokia ag-Kamik")."""
     inside = asked.intersection(name)
     if not inside:
-        return bool(asked.intersection(near))
+        return bool((kin or asked).intersection(near))
     return inside == asked and (described or len(set(name) - asked) >= 2)
 
 

@@ -173,6 +173,11 @@ _INTENT_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("when",), "when"),
     (("where",), "where"),
     (("why",), "why"),
+    # "who's", "where's": folding drops the apostrophe, and chat drops it too.
+    (("whos",), "who"),
+    (("whens",), "when"),
+    (("wheres",), "where"),
+    (("whys",), "why"),
     (("what", "if"), "if"),
     (("happen", "if"), "if"),
     (("happens", "if"), "if"),
@@ -260,6 +265,8 @@ def fold(text: str) -> str:
 
     >>> fold("Côte d’Ivoire's 6,000 FIGHTERS")
     "cote divoire 6000 fighters"
+    >>> fold("52.4%")
+    "52.4 percent "
     """
     if text.isascii():
         # Most text is ASCII: only its control characters and backticks need replacing,
@@ -274,6 +281,8 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKD", text).translate(_FOLD_TABLE)
         text = text.translate(_APOSTROPHES).casefold()
     text = _THOUSANDS_RE.sub("", text)
+    if "%" in text:  # "41.7%" answers "what percentage": the sign is a word
+        text = text.replace("%", " percent ")
     if "'" not in text:  # most texts: two regular expressions saved
         return text
     return _APOSTROPHE_IN_WORD_RE.sub("", _POSSESSIVE_RE.sub("", text))
