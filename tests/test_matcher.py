@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample import FACTS, GLOSSARY, make_fact
 
+from knowledge.matching import lexicon
 from knowledge.matching.matcher import MatchConfig, Matcher, _counted, _names_whom
 from knowledge.matching.text import Analyzer, words
 from knowledge.models import Fact, Glossary
@@ -662,3 +663,14 @@ def test_a_typo_reading_is_not_bridged(light: Matcher) -> None:
 def test_light_facts_still_abstain(light: Matcher, query: str) -> None:
     """A related word covers a word at a discount: it never makes up for a missing subject."""
     assert light.ask(query).status == "no_match", light.explain(query)
+
+
+def test_a_question_of_known_words_never_loads_the_english_word_list(matcher: Matcher) -> None:
+    """The word list takes a fifth of a second to load: a cold `sitrep ask` of words the
+    store holds does without it (it is for words no fact holds)."""
+    lexicon._frequencies.cache_clear()
+    try:
+        assert matcher.ask("who leads jnim").answered
+        assert lexicon._frequencies.cache_info().misses == 0
+    finally:
+        lexicon._frequencies()  # leave it loaded, as the other tests found it

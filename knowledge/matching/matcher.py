@@ -539,7 +539,9 @@ class Matcher:
             known = any(t in df for t in options)
             context = frozenset(CONTEXT + t for t in options)
             linked = frozenset(t for t in bridged.get(term, ()) if t in df and t not in options)
-            english = len(source) == 1 and is_english_word(source[0])
+            # Only a word no entry holds is looked up: the English word list takes a fifth
+            # of a second to load, which a cold `sitrep ask` should not pay for known words.
+            english = not known and len(source) == 1 and is_english_word(source[0])
             name = (
                 not known
                 and not linked
