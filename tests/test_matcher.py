@@ -521,9 +521,9 @@ def test_a_related_word_beside_a_name_says_who() -> None:
     its own beside a name, though never inside one."""
     name, near = ["amadou", "baro"], ["declared", "winner"]
     assert not _names_whom(frozenset({"won"}), name, near, False)
-    assert _names_whom(frozenset({"won"}), name, near, False, kin=frozenset({"won", "winner"}))
+    assert _names_whom(frozenset({"won"}), name, near, False, related=frozenset({"winner"}))
     assert not _names_whom(
-        frozenset({"baro"}), ["baro", "amadou"], ["winner"], False, kin=frozenset({"winner"})
+        frozenset({"baro"}), ["baro", "amadou"], ["winner"], False, related=frozenset({"winner"})
     )
 
 

@@ -759,10 +759,8 @@ class Matcher:
         if who:
             content = [slot for slot in query.slots if not slot.light]
             asked = frozenset(t for slot in content for t in slot.terms)
-            # Beside a name, a related word says who as well as the asked one does: "the
-            # winner, Amadou Baro" answers "who won".
-            kin = asked.union(*(slot.related for slot in content))
-            if any(_names_whom(asked, *name, kin=kin) for name in evidence.names):
+            related = frozenset().union(*(slot.related for slot in content))
+            if any(_names_whom(asked, *name, related=related) for name in evidence.names):
                 kinds = kinds | {"who"}
         return kinds
 
@@ -863,16 +861,19 @@ def _names_whom(
     near: Sequence[str],
     described: bool,
     *,
-    kin: frozenset[str] = frozenset(),
+    related: frozenset[str] = frozenset(),
 ) -> bool:
-    """Whether a name says who a question asks about: beside the question's words and
-    made of none of them ("the regional governor, Colonel Abdourahamane Sidi"); or holding
+    """Whether a name says who a question asks about: beside the question's words (or
+    words ``related`` to them) and made of none of them ("the regional governor, Colonel
+    Abdourahamane Sidi"); or holding
     all of them and more, a title before a person's name ("Interior Minister Fernand
     Hounkpatin" for "who is the interior minister"); or made of them and followed by who it
     is ("Sokia ag-Kamik is a spokesman of the MSS" for "who is Sokia ag-Kamik")."""
     inside = asked.intersection(name)
     if not inside:
-        return bool((kin or asked).intersection(near))
+        # Beside a name, a word related to an asked one says who as well: "the winner,
+        # Amadou Baro" answers "who won".
+        return bool((asked | related).intersection(near))
     return inside == asked and (described or len(set(name) - asked) >= 2)
 
 
